@@ -1,1 +1,231 @@
-//! placeholder
+//! SQLite implementation of [`ecert_store::Store`]: the embedded default, one
+//! database file in the data directory, migrated on open.
+//!
+//! Write transactions start with `BEGIN IMMEDIATE`, so SQLite takes the write
+//! lock up front and the event sequence numbers follow commit order.
+//!
+//! - [`codec`]: how times, ids, enums and JSON are stored as columns.
+//! - `parties`, `keys`, `documents`, `events`: the trait methods by concept.
+
+mod codec;
+mod documents;
+mod events;
+mod keys;
+mod parties;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use ecert_core::{CountryCode, HubId};
+use ecert_store::*;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use uuid::Uuid;
+
+pub use codec::backend;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A store on one SQLite file.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+/// Pool settings of the SQLite store.
+#[derive(Debug, Clone)]
+pub struct SqliteOptions {
+    pub max_connections: u32,
+    pub busy_timeout: Duration,
+}
+
+impl Default for SqliteOptions {
+    fn default() -> Self {
+        SqliteOptions { max_connections: 8, busy_timeout: Duration::from_secs(10) }
+    }
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database file at `path` and applies
+    /// pending migrations.
+    pub async fn open(path: &Path, options: SqliteOptions) -> Result<Self, StoreError> {
+        let connect = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(options.busy_timeout);
+        Self::connect(connect, options).await
+    }
+
+    /// Opens a database from a `sqlite://` URL.
+    pub async fn open_url(url: &str, options: SqliteOptions) -> Result<Self, StoreError> {
+        let connect = SqliteConnectOptions::from_str(url)
+            .map_err(backend)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(options.busy_timeout);
+        Self::connect(connect, options).await
+    }
+
+    async fn connect(connect: SqliteConnectOptions, options: SqliteOptions) -> Result<Self, StoreError> {
+        let pool = SqlitePoolOptions::new()
+            .max_connections(options.max_connections)
+            .connect_with(connect)
+            .await
+            .map_err(backend)?;
+        MIGRATOR.run(&pool).await.map_err(backend)?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// The newest applied migration version.
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        let version: Option<i64> =
+            sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success = 1")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)?;
+        Ok(version.unwrap_or(0))
+    }
+
+    async fn write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(backend)?;
+        Ok(())
+    }
+
+    async fn upsert_country(&self, country: &Country, actor: Actor) -> StoreResult<()> {
+        parties::upsert_country(self, country, actor).await
+    }
+
+    async fn get_country(&self, code: CountryCode) -> StoreResult<Option<Country>> {
+        parties::get_country(&self.pool, code).await
+    }
+
+    async fn list_countries(&self) -> StoreResult<Vec<Country>> {
+        parties::list_countries(&self.pool).await
+    }
+
+    async fn insert_organisation(&self, org: &Organisation, actor: Actor) -> StoreResult<()> {
+        parties::insert_organisation(self, org, actor).await
+    }
+
+    async fn get_organisation(&self, id: Uuid) -> StoreResult<Option<Organisation>> {
+        parties::get_organisation(&self.pool, id).await
+    }
+
+    async fn find_organisation(
+        &self,
+        country: Option<CountryCode>,
+        registration_number: &str,
+    ) -> StoreResult<Option<Organisation>> {
+        parties::find_organisation(&self.pool, country, registration_number).await
+    }
+
+    async fn list_organisations(&self, country: Option<CountryCode>, page: PageRequest) -> StoreResult<Page<Organisation>> {
+        parties::list_organisations(&self.pool, country, page).await
+    }
+
+    async fn insert_accreditation(&self, record: &AccreditationRecord, actor: Actor) -> StoreResult<()> {
+        parties::insert_accreditation(self, record, actor).await
+    }
+
+    async fn change_accreditation_status(&self, change: &AccreditationStatusChange, actor: Actor) -> StoreResult<AccreditationRecord> {
+        parties::change_accreditation_status(self, change, actor).await
+    }
+
+    async fn get_accreditation(&self, id: Uuid) -> StoreResult<Option<AccreditationRecord>> {
+        parties::get_accreditation(&self.pool, id).await
+    }
+
+    async fn list_accreditations(&self, org_id: Uuid) -> StoreResult<Vec<AccreditationRecord>> {
+        parties::list_accreditations(&self.pool, org_id).await
+    }
+
+    async fn insert_key(&self, key: &KeyRecord, actor: Actor) -> StoreResult<()> {
+        keys::insert_key(self, key, actor).await
+    }
+
+    async fn get_key(&self, kid: &str) -> StoreResult<Option<KeyRecord>> {
+        keys::get_key(&self.pool, kid).await
+    }
+
+    async fn list_keys(&self, org_id: Uuid) -> StoreResult<Vec<KeyRecord>> {
+        keys::list_keys(&self.pool, org_id).await
+    }
+
+    async fn change_key_status(&self, change: &KeyStatusChange, actor: Actor) -> StoreResult<KeyRecord> {
+        keys::change_key_status(self, change, actor).await
+    }
+
+    async fn insert_token(&self, token: &ApiToken, actor: Actor) -> StoreResult<()> {
+        parties::insert_token(self, token, actor).await
+    }
+
+    async fn find_token(&self, token_hash: &str) -> StoreResult<Option<ApiToken>> {
+        parties::find_token(&self.pool, token_hash).await
+    }
+
+    async fn revoke_token(&self, id: Uuid, actor: Actor) -> StoreResult<()> {
+        parties::revoke_token(self, id, actor).await
+    }
+
+    async fn insert_user(&self, user: &User, actor: Actor) -> StoreResult<()> {
+        parties::insert_user(self, user, actor).await
+    }
+
+    async fn find_user(&self, username: &str) -> StoreResult<Option<User>> {
+        parties::find_user(&self.pool, username).await
+    }
+
+    async fn insert_document(&self, document: &DocumentRecord, actor: Actor) -> StoreResult<()> {
+        documents::insert_document(self, document, actor).await
+    }
+
+    async fn get_document(&self, hub_id: HubId) -> StoreResult<Option<DocumentRecord>> {
+        documents::get_document(&self.pool, hub_id).await
+    }
+
+    async fn find_document_by_payload(&self, issuer: Uuid, payload_sha256: &str) -> StoreResult<Option<DocumentRecord>> {
+        documents::find_by_payload(&self.pool, issuer, payload_sha256).await
+    }
+
+    async fn find_documents_by_number(&self, issuer: Uuid, national_number: &str) -> StoreResult<Vec<DocumentRecord>> {
+        documents::find_by_number(&self.pool, issuer, national_number).await
+    }
+
+    async fn find_documents_by_file(&self, file_sha256: &str) -> StoreResult<Vec<DocumentRecord>> {
+        documents::find_by_file(&self.pool, file_sha256).await
+    }
+
+    async fn search_documents(&self, query: &DocumentQuery, page: PageRequest) -> StoreResult<Page<DocumentRecord>> {
+        documents::search(&self.pool, query, page).await
+    }
+
+    async fn change_document_status(&self, change: &StatusChangeRecord, actor: Actor) -> StoreResult<()> {
+        documents::change_status(self, change, actor).await
+    }
+
+    async fn document_history(&self, hub_id: HubId) -> StoreResult<Vec<StatusChangeRecord>> {
+        documents::history(&self.pool, hub_id).await
+    }
+
+    async fn set_stamped_file(&self, hub_id: HubId, stamped_sha256: &str, actor: Actor) -> StoreResult<()> {
+        documents::set_stamped_file(self, hub_id, stamped_sha256, actor).await
+    }
+
+    async fn list_events(&self, country: Option<CountryCode>, after: i64, limit: u32) -> StoreResult<Vec<Event>> {
+        events::list(&self.pool, country, after, limit).await
+    }
+}
