@@ -308,7 +308,10 @@ impl PublicJwk {
                 let n = rsa::BoxedUint::from_be_slice_vartime(&n);
                 let e = rsa::BoxedUint::from_be_slice_vartime(&e);
                 let key = rsa::PublicKey::new(n, e).map_err(|err| JoseError::InvalidKey(format!("invalid RSA key: {err}")))?;
-                let bits = rsa::traits::PublicKeyParts::n_bits_precision(&key) as usize;
+                // The bit length of the modulus itself. `n_bits_precision` is the
+                // storage width, rounded up to whole limbs and counting leading
+                // zero bytes of the encoding, so it overstates short moduli.
+                let bits = rsa::traits::PublicKeyParts::n(&key).bit_width_vartime() as usize;
                 if bits < MIN_RSA_BITS {
                     return Err(JoseError::InvalidKey(format!(
                         "the RSA modulus has {bits} bits; at least {MIN_RSA_BITS} are required"
@@ -411,6 +414,31 @@ mod tests {
         for alg in ["none", "HS256", "ES512", "RS384", "PS512", "ES256K", "eddsa"] {
             assert_eq!(alg.parse::<Algorithm>(), Err(JoseError::UnsupportedAlgorithm(alg.into())));
         }
+    }
+
+    /// The size rule counts the bits of the modulus, not the width of its
+    /// encoding or of the integer storage, which rounds up to whole limbs.
+    #[test]
+    fn rejects_rsa_modulus_below_minimum_bits() {
+        let rsa_jwk = |n: &[u8]| PublicJwk {
+            kty: "RSA".into(),
+            crv: None,
+            x: None,
+            y: None,
+            n: Some(b64url(n)),
+            e: Some("AQAB".into()),
+        };
+        let modulus_2040_bits = [0xff; 255];
+        let mut modulus_1024_bits_zero_padded = vec![0x00; 128];
+        modulus_1024_bits_zero_padded.extend([0xff; 128]);
+
+        let too_small =
+            [("2040-bit", &modulus_2040_bits[..]), ("zero-padded 1024-bit", &modulus_1024_bits_zero_padded)];
+        for (name, n) in too_small {
+            let result = rsa_jwk(n).verifier().map(|_| "accepted");
+            assert!(matches!(result, Err(JoseError::InvalidKey(_))), "{name} modulus: got {result:?}");
+        }
+        assert!(rsa_jwk(&[0xff; 256]).verifier().is_ok(), "2048-bit modulus");
     }
 
     #[test]

@@ -1,1 +1,110 @@
-//! placeholder
+//! The HTTP layer of the e-CERT Hub and the services behind it.
+//!
+//! - [`Hub`]: shared state (store, blobs, hub keys, configuration) and the
+//!   services in [`service`], used by the API, the public pages and the CLI.
+//! - [`api`]: JSON API under `/api/v1`, grouped by resource, with the
+//!   OpenAPI 3.1 document at `/api/v1/openapi.json`.
+//! - [`public`]: the public verification pages under `/v`.
+//! - [`serve`]: runs the router on a listener until a shutdown future ends.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod hub_keys;
+pub mod public;
+pub mod service;
+mod telemetry;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ecert_store::Store;
+use ecert_store::blob::BlobStore;
+use tokio::net::TcpListener;
+
+pub use service::Principal;
+
+/// Settings of a running hub.
+#[derive(Debug, Clone)]
+pub struct HubConfig {
+    /// Base of public verification URLs printed in QR codes, without a
+    /// trailing slash, e.g. `https://verify.ecert-hub.org`. Set once per
+    /// deployment to a name that outlives any server.
+    pub public_base_url: String,
+    /// How far a claimed issue date may lie ahead of the hub's clock.
+    pub clock_skew: Duration,
+    /// Largest request body accepted, in bytes (PDFs travel in the body).
+    pub max_body_bytes: usize,
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        HubConfig {
+            public_base_url: "http://127.0.0.1:8080".into(),
+            clock_skew: Duration::from_secs(300),
+            max_body_bytes: 25 * 1024 * 1024,
+        }
+    }
+}
+
+/// The shared state of a hub node.
+pub struct Hub {
+    pub store: Arc<dyn Store>,
+    pub blobs: Arc<dyn BlobStore>,
+    pub hub_keys: hub_keys::HubKeys,
+    pub config: HubConfig,
+    pub pages: ecert_web::pages::Pages,
+}
+
+impl Hub {
+    pub fn new(
+        store: Arc<dyn Store>,
+        blobs: Arc<dyn BlobStore>,
+        hub_keys: hub_keys::HubKeys,
+        config: HubConfig,
+    ) -> anyhow::Result<Arc<Self>> {
+        let catalog = Arc::new(ecert_web::i18n::Catalog::new()?);
+        let pages = ecert_web::pages::Pages::new(catalog)?;
+        Ok(Arc::new(Hub { store, blobs, hub_keys, config, pages }))
+    }
+
+    /// The public verification URL of a document, as encoded in its QR code.
+    pub fn public_url(&self, hub_id: ecert_core::HubId) -> String {
+        format!("{}/v/{hub_id}", self.config.public_base_url)
+    }
+}
+
+/// Builds the full router: API, public pages, health check.
+pub fn router(hub: Arc<Hub>) -> axum::Router {
+    let max_body = hub.config.max_body_bytes;
+    let (api, openapi) = api::router().split_for_parts();
+    let openapi = Arc::new(openapi);
+    axum::Router::new()
+        .merge(api)
+        .route(
+            "/api/v1/openapi.json",
+            axum::routing::get(move || {
+                let openapi = openapi.clone();
+                async move { axum::Json(openapi.as_ref().clone()) }
+            }),
+        )
+        .merge(public::router())
+        .route("/healthz", axum::routing::get(api::health::healthz))
+        .layer(axum::extract::DefaultBodyLimit::max(max_body))
+        .with_state(hub)
+        .layer(telemetry::layer())
+}
+
+/// Serves `hub` on `listener` until `shutdown` completes, then finishes
+/// in-flight requests.
+pub async fn serve(
+    listener: TcpListener,
+    hub: Arc<Hub>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let address = listener.local_addr()?;
+    tracing::info!(%address, public_base_url = %hub.config.public_base_url, "e-CERT Hub listening");
+    axum::serve(listener, router(hub)).with_graceful_shutdown(shutdown).await?;
+    tracing::info!(%address, "e-CERT Hub stopped");
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! The hub's services: the rules of who may do what, and the steps of each
+//! operation, shared by the API, the public pages and the command line.
+
+pub mod documents;
+pub mod keys;
+pub mod parties;
+pub mod verification;
+
+use ecert_core::CountryCode;
+use ecert_core::party::Role;
+use ecert_store::{Actor, Organisation};
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+
+/// On whose authority an operation runs: an API caller, or the operator's
+/// own command line on the server (bootstrap and demo), which is trusted.
+#[derive(Debug, Clone, Copy)]
+pub enum Principal<'a> {
+    System,
+    Api(&'a Caller),
+}
+
+impl Principal<'_> {
+    pub fn actor(&self) -> Actor {
+        match self {
+            Principal::System => Actor::SYSTEM,
+            Principal::Api(caller) => Actor::org(caller.org.id),
+        }
+    }
+
+    pub fn caller(&self) -> Option<&Caller> {
+        match self {
+            Principal::System => None,
+            Principal::Api(caller) => Some(caller),
+        }
+    }
+
+    pub fn is_operator(&self) -> bool {
+        match self {
+            Principal::System => true,
+            Principal::Api(caller) => caller.is_operator(),
+        }
+    }
+
+    pub fn require_operator(&self) -> Result<(), ApiError> {
+        if self.is_operator() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("only the hub operator may do this"))
+        }
+    }
+
+    /// National admins write their own country's data; nobody else's.
+    pub fn require_country_admin(&self, country: CountryCode) -> Result<(), ApiError> {
+        match self {
+            Principal::System => Ok(()),
+            Principal::Api(caller) => caller.require_country_admin(country),
+        }
+    }
+
+    /// Administrative reads: the own country, or everything for the operator.
+    pub fn require_country_reader(&self, country: Option<CountryCode>) -> Result<(), ApiError> {
+        match self {
+            Principal::System => Ok(()),
+            Principal::Api(caller) if caller.is_operator() => Ok(()),
+            Principal::Api(caller) if country.is_some() && caller.country() == country => Ok(()),
+            Principal::Api(_) => Err(ApiError::forbidden(
+                "administrative data is readable only by its own country and the hub operator",
+            )),
+        }
+    }
+
+    /// Whether this principal may register or change documents of `issuer`:
+    /// the issuing CAB itself (role `cab_issuer`) or a national admin of
+    /// the issuer's country (a Track A national system submits for its CABs).
+    pub fn require_issuer_or_authority(&self, issuer: &Organisation) -> Result<(), ApiError> {
+        let Principal::Api(caller) = self else { return Ok(()) };
+        if caller.org.id == issuer.id && caller.has(Role::CabIssuer) {
+            return Ok(());
+        }
+        if let Some(country) = issuer.country
+            && caller.is_national_admin_of(country)
+        {
+            return Ok(());
+        }
+        Err(ApiError::forbidden(format!(
+            "only {} (role cab_issuer) or a national admin of its country may register or change its documents",
+            issuer.name
+        )))
+    }
+}

@@ -1,0 +1,292 @@
+//! Countries, organisations, accreditations, API tokens and users.
+
+use ecert_core::CountryCode;
+use ecert_core::document::is_registration_number;
+use ecert_core::party::{Accreditation, AccreditationStandard, AccreditationStatus, OrgKind, Role};
+use ecert_core::{DocType, FieldError};
+use ecert_store::{AccreditationRecord, AccreditationStatusChange, ApiToken, Country, Organisation, User};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::Principal;
+use crate::Hub;
+use crate::auth::{hash_password, new_token_secret, token_hash};
+use crate::error::{ApiError, ApiResult};
+
+impl Hub {
+    pub async fn upsert_country(&self, who: Principal<'_>, country: Country) -> ApiResult<Country> {
+        who.require_operator()?;
+        if country.name.trim().is_empty() {
+            return Err(ApiError::validation(vec![FieldError::new("name", "must not be empty")]));
+        }
+        self.store.upsert_country(&country, who.actor()).await?;
+        Ok(country)
+    }
+
+    pub async fn country(&self, code: CountryCode) -> ApiResult<Country> {
+        self.store
+            .get_country(code)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("country {code}")).fix("the hub operator adds countries"))
+    }
+
+    /// Creates an organisation. The hub operator creates national
+    /// authorities and the operator organisation; a national admin creates
+    /// CABs and authorities of its own country.
+    pub async fn create_organisation(
+        &self,
+        who: Principal<'_>,
+        country: Option<CountryCode>,
+        kind: OrgKind,
+        registration_number: String,
+        name: String,
+    ) -> ApiResult<Organisation> {
+        let mut errors = Vec::new();
+        if !is_registration_number(&registration_number) {
+            errors.push(FieldError::new(
+                "registration_number",
+                "must be 1-64 letters, digits, '-', '.', '/' or '_'",
+            ));
+        }
+        if name.trim().is_empty() || name.chars().count() > 300 {
+            errors.push(FieldError::new("name", "must be 1-300 characters"));
+        }
+        match (kind, country) {
+            (OrgKind::HubOperator, Some(_)) => {
+                errors.push(FieldError::new("country", "the hub operator belongs to no country; omit country"))
+            }
+            (OrgKind::HubOperator, None) => {}
+            (_, None) => errors.push(FieldError::new("country", "is required for every organisation but the hub operator")),
+            _ => {}
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+
+        match (kind, country) {
+            (OrgKind::HubOperator, _) => who.require_operator()?,
+            (_, Some(country)) => {
+                self.country(country).await?;
+                if !who.is_operator() {
+                    who.require_country_admin(country)?;
+                }
+            }
+            (_, None) => unreachable!("validated above"),
+        }
+
+        let org = Organisation {
+            id: Uuid::now_v7(),
+            country,
+            kind,
+            registration_number: registration_number.trim().to_owned(),
+            name: name.trim().to_owned(),
+            created_at: OffsetDateTime::now_utc(),
+        };
+        self.store.insert_organisation(&org, who.actor()).await.map_err(|e| match e {
+            ecert_store::StoreError::Conflict(_) => ApiError::conflict(
+                "organisation_exists",
+                format!("an organisation with registration number {} already exists in this country", org.registration_number),
+            )
+            .field("registration_number"),
+            other => other.into(),
+        })?;
+        Ok(org)
+    }
+
+    pub async fn organisation(&self, id: Uuid) -> ApiResult<Organisation> {
+        self.store
+            .get_organisation(id)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("organisation {id}")))
+    }
+
+    /// Records an accreditation or designation of a CAB; a national admin
+    /// of the CAB's country (or the system) only.
+    pub async fn add_accreditation(
+        &self,
+        who: Principal<'_>,
+        org_id: Uuid,
+        accreditation: Accreditation,
+    ) -> ApiResult<AccreditationRecord> {
+        let org = self.organisation(org_id).await?;
+        let country = org.country.ok_or_else(|| ApiError::unprocessable("not_a_cab", "the hub operator has no accreditations"))?;
+        who.require_country_admin(country)?;
+
+        let mut errors = Vec::new();
+        if !org.kind.is_cab() && accreditation.standard != AccreditationStandard::Designation {
+            errors.push(FieldError::new(
+                "standard",
+                format!("{} is not a CAB; only a designation by law can be recorded for it", org.kind),
+            ));
+        }
+        if accreditation.body.trim().is_empty() {
+            errors.push(FieldError::new("body", "name the accreditation body, or the legal act of a designation"));
+        }
+        if accreditation.standard == AccreditationStandard::Designation && accreditation.designated_types.is_empty() {
+            errors.push(FieldError::new("designated_types", "a designation lists the document types it covers: CC, TR or both"));
+        }
+        for (i, prefix) in accreditation.hs_prefixes.iter().enumerate() {
+            if !(2..=10).contains(&prefix.len()) || !prefix.bytes().all(|b| b.is_ascii_digit()) {
+                errors.push(FieldError::new(format!("hs_prefixes[{i}]"), "must be 2 to 10 digits of an HS or national code"));
+            }
+        }
+        if accreditation.valid_until.is_some_and(|until| until <= accreditation.valid_from) {
+            errors.push(FieldError::new("valid_until", "must be after valid_from"));
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+
+        let mut accreditation = accreditation;
+        if accreditation.status_history.is_empty() {
+            accreditation.status_history = vec![(accreditation.valid_from, AccreditationStatus::Active)];
+        }
+        let record = AccreditationRecord { id: Uuid::now_v7(), org_id, accreditation, created_at: OffsetDateTime::now_utc() };
+        self.store.insert_accreditation(&record, who.actor()).await?;
+        Ok(record)
+    }
+
+    pub async fn change_accreditation_status(
+        &self,
+        who: Principal<'_>,
+        id: Uuid,
+        to: AccreditationStatus,
+        effective_at: Option<OffsetDateTime>,
+        reason: String,
+    ) -> ApiResult<AccreditationRecord> {
+        let record = self
+            .store
+            .get_accreditation(id)
+            .await?
+            .ok_or_else(|| ApiError::not_found(format!("accreditation {id}")))?;
+        let org = self.organisation(record.org_id).await?;
+        if let Some(country) = org.country {
+            who.require_country_admin(country)?;
+        }
+        if reason.trim().is_empty() {
+            return Err(ApiError::validation(vec![FieldError::new("reason", "must say why the status changes")]));
+        }
+        let change = AccreditationStatusChange {
+            id,
+            to,
+            effective_at: effective_at.unwrap_or_else(OffsetDateTime::now_utc),
+            reason: reason.trim().to_owned(),
+        };
+        Ok(self.store.change_accreditation_status(&change, who.actor()).await?)
+    }
+
+    /// Issues an API token for an organisation and returns its secret, which
+    /// is shown once and never stored.
+    pub async fn create_token(
+        &self,
+        who: Principal<'_>,
+        org_id: Uuid,
+        roles: Vec<Role>,
+        label: String,
+    ) -> ApiResult<(ApiToken, String)> {
+        let org = self.organisation(org_id).await?;
+        check_roles_fit(&org, &roles)?;
+        match org.country {
+            Some(country) if !who.is_operator() => who.require_country_admin(country)?,
+            _ => who.require_operator()?,
+        }
+        let secret = new_token_secret();
+        let token = ApiToken {
+            id: Uuid::now_v7(),
+            org_id,
+            roles,
+            token_hash: token_hash(&secret),
+            label: label.trim().to_owned(),
+            created_at: OffsetDateTime::now_utc(),
+            revoked_at: None,
+        };
+        self.store.insert_token(&token, who.actor()).await?;
+        Ok((token, secret))
+    }
+
+    /// Creates a portal user with an Argon2id password hash.
+    pub async fn create_user(
+        &self,
+        who: Principal<'_>,
+        org_id: Uuid,
+        username: String,
+        display_name: String,
+        password: String,
+        roles: Vec<Role>,
+    ) -> ApiResult<User> {
+        let org = self.organisation(org_id).await?;
+        check_roles_fit(&org, &roles)?;
+        match org.country {
+            Some(country) if !who.is_operator() => who.require_country_admin(country)?,
+            _ => who.require_operator()?,
+        }
+        let mut errors = Vec::new();
+        if !(3..=64).contains(&username.len())
+            || !username.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'@'))
+        {
+            errors.push(FieldError::new("username", "must be 3-64 letters, digits, '.', '-', '_' or '@'"));
+        }
+        if password.chars().count() < 12 {
+            errors.push(FieldError::new("password", "must have at least 12 characters"));
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::validation(errors));
+        }
+        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|_| ApiError::internal())?
+            .map_err(|e| {
+                tracing::error!(error = %e, "password hashing failed");
+                ApiError::internal()
+            })?;
+        let user = User {
+            id: Uuid::now_v7(),
+            org_id,
+            username,
+            display_name,
+            password_hash: hash,
+            roles,
+            locale: None,
+            created_at: OffsetDateTime::now_utc(),
+        };
+        self.store.insert_user(&user, who.actor()).await.map_err(|e| match e {
+            ecert_store::StoreError::Conflict(_) => {
+                ApiError::conflict("user_exists", "this user name is taken").field("username")
+            }
+            other => other.into(),
+        })?;
+        Ok(user)
+    }
+}
+
+/// Rejects roles that do not suit the organisation's kind.
+fn check_roles_fit(org: &Organisation, roles: &[Role]) -> ApiResult<()> {
+    if roles.is_empty() {
+        return Err(ApiError::validation(vec![FieldError::new("roles", "list at least one role")]));
+    }
+    for (i, role) in roles.iter().enumerate() {
+        let fits = match role {
+            Role::HubOperator => org.kind == OrgKind::HubOperator,
+            Role::NationalAdmin => org.kind.is_national_authority(),
+            Role::CabIssuer => org.kind.is_cab() || org.kind.is_national_authority(),
+            Role::CustomsOfficer => matches!(org.kind, OrgKind::Customs | OrgKind::SingleWindow),
+            Role::Viewer => true,
+        };
+        if !fits {
+            return Err(ApiError::validation(vec![FieldError::new(
+                format!("roles[{i}]"),
+                format!("role {role} does not suit an organisation of kind {}", org.kind),
+            )]));
+        }
+    }
+    Ok(())
+}
+
+/// The document types a CAB kind issues, for messages.
+pub fn kind_issues(kind: OrgKind) -> &'static [DocType] {
+    match kind {
+        OrgKind::CertificationBody => &[DocType::Certificate],
+        OrgKind::TestingLaboratory => &[DocType::TestReport],
+        _ => &[],
+    }
+}
