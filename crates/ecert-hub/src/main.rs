@@ -1,1 +1,119 @@
-fn main() {}
+//! `ecert-hub`: the e-CERT Hub server and its command-line tools.
+//!
+//! The binary parses arguments, builds one typed configuration and calls
+//! into the library crates: `serve` and `demo` run the HTTP server,
+//! `verify` asks a running hub, `admin` bootstraps a deployment on its
+//! data directory, and `keygen`/`sign` help integrators produce test JWS.
+
+mod admin;
+mod demo;
+mod keytool;
+mod node;
+mod verify;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "ecert-hub", version, about = "e-CERT Hub: register, exchange and verify certificates of conformity and test reports")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the hub server.
+    Serve(ServeArgs),
+    /// Create a demo hub with five pilot countries and sample documents, then serve it.
+    Demo(DemoArgs),
+    /// Verify a document with a running hub, by hub ID, JWS file or PDF file.
+    Verify(verify::VerifyArgs),
+    /// Bootstrap commands that act directly on a hub's data directory.
+    Admin(admin::AdminArgs),
+    /// Generate a signing key pair as JWK files (for tests and integration work).
+    Keygen(keytool::KeygenArgs),
+    /// Sign a credential JSON file as a compact JWS with a private JWK.
+    Sign(keytool::SignArgs),
+}
+
+/// Where the hub keeps its data and how it is reached.
+#[derive(Args, Clone, Debug)]
+pub struct NodeArgs {
+    /// Directory of the SQLite database, document files and hub keys.
+    #[arg(long, env = "ECERT_DATA_DIR", default_value = "./ecert-data")]
+    pub data_dir: PathBuf,
+    /// Base of the public verification URLs printed in QR codes, e.g.
+    /// https://verify.example.org. Defaults to http://{listen address}.
+    #[arg(long, env = "ECERT_PUBLIC_BASE_URL")]
+    pub public_base_url: Option<String>,
+}
+
+#[derive(Args, Debug)]
+struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "ECERT_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    node: NodeArgs,
+}
+
+#[derive(Args, Debug)]
+struct DemoArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "ECERT_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    node: NodeArgs,
+    /// Delete an existing demo database in the data directory first.
+    #[arg(long)]
+    reset: bool,
+    /// Create the demo data and exit without serving.
+    #[arg(long)]
+    no_serve: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => node::serve(args.listen, &args.node).await.map(|()| ExitCode::SUCCESS),
+            Command::Demo(args) => demo::run(args.listen, &args.node, args.reset, args.no_serve).await.map(|()| ExitCode::SUCCESS),
+            Command::Verify(args) => verify::run(args).await,
+            Command::Admin(args) => admin::run(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Keygen(args) => keytool::keygen(args).map(|()| ExitCode::SUCCESS),
+            Command::Sign(args) => keytool::sign(args).map(|()| ExitCode::SUCCESS),
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs to stderr; `RUST_LOG` sets the filter (default `info`), and
+/// `ECERT_LOG_FORMAT=json` switches to one JSON object per line.
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if std::env::var("ECERT_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}

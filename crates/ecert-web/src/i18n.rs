@@ -187,10 +187,8 @@ impl Catalog {
 }
 
 fn load_bundle(lang: Lang, source: &str) -> Result<FluentBundle<FluentResource>, I18nError> {
-    let resource = FluentResource::try_new(source.to_owned()).map_err(|(_, errors)| I18nError::Syntax {
-        lang: lang.as_str(),
-        errors: format!("{errors:?}"),
-    })?;
+    let resource = FluentResource::try_new(source.to_owned())
+        .map_err(|(_, errors)| I18nError::Syntax { lang: lang.as_str(), errors: format!("{errors:?}") })?;
     let mut bundle = FluentBundle::new_concurrent(vec![lang.langid()]);
     bundle.set_use_isolating(false);
     bundle

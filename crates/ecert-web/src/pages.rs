@@ -108,7 +108,8 @@ impl Pages {
 
     /// Renders the verification result: the verdict, the trust basis, the
     /// document summary when `document` is given, and every check in order.
-    /// The language links point to `page_url_path`, the request path.
+    /// The language links point to `page_url_path`, the request path with
+    /// its query if any, with `lang` set.
     pub fn verification(
         &self,
         lang: Lang,
@@ -116,7 +117,6 @@ impl Pages {
         document: Option<&PublicDocumentView>,
         page_url_path: &str,
     ) -> String {
-        let path = local_path(page_url_path);
         let verdict = verdict_code(result.verdict);
         let trust = result.trust_basis.map(|basis| {
             context! {
@@ -146,7 +146,7 @@ impl Pages {
                 not_checked => count(Outcome::NotChecked),
             },
             checks => checks,
-            ..self.layout_context(lang, |target| format!("{path}?lang={}", target.as_str()))
+            ..self.layout_context(lang, |target| language_link(page_url_path, target))
         };
         self.render(lang, "verification.html", ctx)
     }
@@ -297,11 +297,15 @@ impl Pages {
 /// Formats message `id` for the `t` template function in the language the
 /// page context names in `lang`. Numbers stay numbers, so plural selectors
 /// work. Every other argument is passed as its string form.
-fn translate_in_template(catalog: &Catalog, state: &State, id: &str, kwargs: Kwargs) -> Result<String, minijinja::Error> {
-    let lang = state
-        .lookup("lang")
-        .and_then(|value| value.as_str().and_then(Lang::from_tag))
-        .ok_or_else(|| minijinja::Error::new(minijinja::ErrorKind::UndefinedError, "the page context has no supported lang"))?;
+fn translate_in_template(
+    catalog: &Catalog,
+    state: &State,
+    id: &str,
+    kwargs: Kwargs,
+) -> Result<String, minijinja::Error> {
+    let lang = state.lookup("lang").and_then(|value| value.as_str().and_then(Lang::from_tag)).ok_or_else(|| {
+        minijinja::Error::new(minijinja::ErrorKind::UndefinedError, "the page context has no supported lang")
+    })?;
     let mut args = FluentArgs::new();
     for name in kwargs.args() {
         let value: Value = kwargs.get(name)?;
@@ -401,10 +405,8 @@ fn known_status(status: &str) -> Option<&'static str> {
 /// other. Returns the picked language tag too when it differs from the
 /// page language and is a real tag (not `und`), for a `lang` attribute.
 fn pick_text(text: &LangText, lang: Lang) -> (Option<String>, String) {
-    let picked = [lang.as_str(), "en", "ru"]
-        .iter()
-        .find_map(|tag| text.get_key_value(*tag))
-        .or_else(|| text.iter().next());
+    let picked =
+        [lang.as_str(), "en", "ru"].iter().find_map(|tag| text.get_key_value(*tag)).or_else(|| text.iter().next());
     match picked {
         Some((tag, value)) => {
             let marked = (tag != lang.as_str() && tag != "und").then(|| tag.clone());
@@ -446,16 +448,45 @@ fn truncate_chars(text: &str, max: usize) -> String {
     }
 }
 
-/// Reduces a request path to a same-origin absolute path for links. It drops
-/// the query and fragment, and turns anything that does not start with a
-/// single `/` (such as `//host` or `/\host`) into `/`. Bytes outside RFC 3986
-/// path characters are percent-encoded.
+/// Builds the link to the same page in `lang` from the request path and
+/// query, such as `/v?id=UZ-CC` to `/v?id=UZ-CC&lang=ru`. Every query
+/// parameter except `lang` is kept, and the fragment is dropped.
+fn language_link(page_url: &str, lang: Lang) -> String {
+    let page_url = page_url.split('#').next().unwrap_or("");
+    let (path, query) = page_url.split_once('?').unwrap_or((page_url, ""));
+    let mut link = local_path(path);
+
+    let mut separator = '?';
+    for parameter in query.split('&').filter(|p| !p.is_empty()) {
+        let name = parameter.split('=').next().unwrap_or("");
+        if name == "lang" {
+            continue;
+        }
+        link.push(separator);
+        link.push_str(&percent_encode(parameter, is_query_byte));
+        separator = '&';
+    }
+    link.push(separator);
+    link.push_str("lang=");
+    link.push_str(lang.as_str());
+    link
+}
+
+/// Reduces a request path to a same-origin absolute path for links. It turns
+/// anything that does not start with a single `/` (such as `//host` or
+/// `/\host`) into `/`. Bytes outside RFC 3986 path characters are
+/// percent-encoded.
 fn local_path(path: &str) -> String {
-    let path = path.split(['?', '#']).next().unwrap_or("");
     if !path.starts_with('/') || path.starts_with("//") || path.starts_with("/\\") {
         return "/".to_owned();
     }
     percent_encode(path, is_path_byte)
+}
+
+/// RFC 3986 query bytes within one `name=value` parameter, so `&` and `#`
+/// are encoded.
+fn is_query_byte(byte: u8) -> bool {
+    (is_path_byte(byte) && byte != b'&') || byte == b'?'
 }
 
 /// RFC 3986 `pchar` bytes and `/`. `%` is kept, so an already encoded path

@@ -29,7 +29,9 @@ pub enum QrError {
     Encode(#[from] qrcode::types::QrError),
     #[error("module size {0} px is invalid: use 1 to {MAX_MODULE_PX} px")]
     ModuleSize(u32),
-    #[error("the QR image would be {side} px wide, over the maximum of {MAX_IMAGE_SIDE_PX} px: use a smaller module size or a shorter text")]
+    #[error(
+        "the QR image would be {side} px wide, over the maximum of {MAX_IMAGE_SIDE_PX} px: use a smaller module size or a shorter text"
+    )]
     TooLarge { side: u64 },
     #[error("PNG encoding failed: {0}")]
     Png(#[from] image::ImageError),
@@ -152,7 +154,10 @@ mod tests {
         let code = encode(URL).unwrap();
         let side = (code.width() as u32 + 8) * SVG_MODULE_UNITS;
         assert!(svg.starts_with("<?xml"), "SVG starts with an XML declaration");
-        assert!(svg.contains(&format!("width=\"{side}\" height=\"{side}\"")), "SVG size includes the quiet zone: {svg:.200}");
+        assert!(
+            svg.contains(&format!("width=\"{side}\" height=\"{side}\"")),
+            "SVG size includes the quiet zone: {svg:.200}"
+        );
         assert!(svg.contains("fill=\"#000000\""));
         assert!(svg.contains("fill=\"#ffffff\""));
         // The first dark module is the finder pattern corner, 4 modules in.

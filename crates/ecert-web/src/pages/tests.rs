@@ -13,7 +13,14 @@ const REASON_CODES: [(&str, &[&str]); 11] = [
     ("key_known", &["ok", "unknown_key", "no_kid", "hub_key", "hub_key_unknown"]),
     (
         "signature",
-        &["ok", "bad_signature", "unsupported_algorithm", "key_algorithm_mismatch", "attestation_ok", "attestation_bad"],
+        &[
+            "ok",
+            "bad_signature",
+            "unsupported_algorithm",
+            "key_algorithm_mismatch",
+            "attestation_ok",
+            "attestation_bad",
+        ],
     ),
     ("key_valid", &["ok", "revoked", "retired", "expired", "not_yet_valid", "wrong_purpose", "hub_key_ok"]),
     ("issuer_scope", &["ok", "out_of_scope", "no_accreditation", "issuer_unknown"]),
@@ -184,9 +191,15 @@ fn every_reason_code_is_translated() {
         assert!(!names.is_empty(), "{check_name} is not a check name");
         for name in names {
             for code in codes {
-                let check = Check { check: name, outcome: Outcome::Passed, code: (*code).to_owned(), reason: "x".into() };
+                let check =
+                    Check { check: name, outcome: Outcome::Passed, code: (*code).to_owned(), reason: "x".into() };
                 for lang in Lang::ALL {
-                    assert!(pages.check_reason(lang, &check).is_some(), "{} {}/{code} has no translation", lang.as_str(), name.as_str());
+                    assert!(
+                        pages.check_reason(lang, &check).is_some(),
+                        "{} {}/{code} has no translation",
+                        lang.as_str(),
+                        name.as_str()
+                    );
                 }
             }
         }
@@ -204,7 +217,10 @@ fn verification_shows_verdict_and_checks() {
         assert!(html.contains(&format!("<html lang=\"{tag}\">")), "{tag}: html lang");
         assert!(html.contains(&escaped(&catalog.t(lang, "verdict-invalid", None))), "{tag}: verdict label");
         assert!(html.contains("verdict verdict-invalid"), "{tag}: verdict class");
-        assert!(html.contains(&escaped(&catalog.t(lang, "trust-issuer_signature-explanation", None))), "{tag}: trust basis");
+        assert!(
+            html.contains(&escaped(&catalog.t(lang, "trust-issuer_signature-explanation", None))),
+            "{tag}: trust basis"
+        );
         let mut position = 0;
         for check in &result.checks {
             let label = escaped(&catalog.t(lang, &format!("check-label-{}", check.check.as_str()), None));
@@ -345,6 +361,8 @@ fn language_links_on_every_page() {
     let verification = pages.verification(Lang::En, &mixed_result(), None, "/v/UZ-CC-TEST?lang=en#x");
     assert!(verification.contains("href=\"/v/UZ-CC-TEST?lang=ru\""));
     assert!(verification.contains("href=\"/v/UZ-CC-TEST?lang=en\""));
+    let unknown = pages.verification(Lang::En, &mixed_result(), None, "/v?id=UZ-CC-BAD");
+    assert!(unknown.contains("href=\"/v?id=UZ-CC-BAD&amp;lang=ru\""), "the id survives a language switch");
     let lookup = pages.lookup_form(Lang::Ru, None);
     assert!(lookup.contains("href=\"/v?lang=en\""));
     assert!(lookup.contains("href=\"/v?lang=ru\""));
@@ -357,7 +375,6 @@ fn language_links_on_every_page() {
 fn page_path_cannot_leave_site() {
     let cases = [
         ("/v/UZ-CC-7Q3K-9XMP-H", "/v/UZ-CC-7Q3K-9XMP-H"),
-        ("/v/x?lang=ru&a=b", "/v/x"),
         ("//evil.example/v", "/"),
         ("/\\evil.example", "/"),
         ("https://evil.example/", "/"),
@@ -369,6 +386,22 @@ fn page_path_cannot_leave_site() {
     ];
     for (input, expected) in cases {
         assert_eq!(local_path(input), expected, "input {input:?}");
+    }
+}
+
+#[test]
+fn language_link_keeps_query() {
+    let cases = [
+        ("/v/UZ-CC-7Q3K-9XMP-H", "/v/UZ-CC-7Q3K-9XMP-H?lang=ru"),
+        ("/v/x?lang=en", "/v/x?lang=ru"),
+        ("/v?id=UZ-CC-BAD", "/v?id=UZ-CC-BAD&lang=ru"),
+        ("/v?lang=en&id=UZ%2DCC&as_of=2026-01-01#top", "/v?id=UZ%2DCC&as_of=2026-01-01&lang=ru"),
+        ("/v?id=a\"b<c>&&", "/v?id=a%22b%3Cc%3E&lang=ru"),
+        ("/v?id=a#b&lang=en", "/v?id=a&lang=ru"),
+        ("//evil.example?id=1", "/?id=1&lang=ru"),
+    ];
+    for (input, expected) in cases {
+        assert_eq!(language_link(input, Lang::Ru), expected, "input {input:?}");
     }
 }
 
@@ -386,7 +419,10 @@ fn not_found_escapes_and_truncates_input() {
     assert!(html.contains(&format!("{}…", "X".repeat(MAX_ECHO_CHARS))));
     assert!(!html.contains(&"X".repeat(MAX_ECHO_CHARS + 1)));
     assert!(html.contains("name=\"id\" value=\"\""), "text longer than the input allows is not prefilled");
-    assert!(TEMPLATES[1].1.contains(&format!("maxlength=\"{MAX_INPUT_CHARS}\"")), "MAX_INPUT_CHARS matches the template");
+    assert!(
+        TEMPLATES[1].1.contains(&format!("maxlength=\"{MAX_INPUT_CHARS}\"")),
+        "MAX_INPUT_CHARS matches the template"
+    );
     assert!(html.contains("Документ не найден"));
 }
 
@@ -499,4 +535,3 @@ fn stylesheet_text_contrast_meets_aa() {
         assert!(ratio >= 4.5, "--{text} on --{background} has contrast {ratio:.2}, below 4.5");
     }
 }
-

@@ -1,0 +1,196 @@
+//! Test helpers: a real hub on a SQLite file in a temporary directory,
+//! served on port 0, with a small set of parties and keys.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use ecert_core::jose::b64url;
+use ecert_core::keys::KeyPurpose;
+use ecert_core::party::{Accreditation, AccreditationStandard, DataPolicy, OrgKind, Role, Track};
+use ecert_server::service::keys::NewKey;
+use ecert_server::{Hub, HubConfig, Principal};
+use ecert_store::blob::LocalBlobStore;
+use ecert_store::{Country, Organisation};
+use ecert_store_sqlite::{SqliteOptions, SqliteStore};
+use ed25519_dalek::{Signer as _, SigningKey};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+pub struct TestApp {
+    pub base: String,
+    pub hub: Arc<Hub>,
+    pub client: reqwest::Client,
+    pub dir: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Starts a hub on a fresh SQLite file and a random local port.
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let store = SqliteStore::open(&dir.path().join("hub.db"), SqliteOptions::default()).await.expect("open SQLite");
+    let blobs = LocalBlobStore::new(dir.path().join("blobs"));
+    let keys = ecert_server::hub_keys::HubKeys::load_or_create(&dir.path().join("hub-keys")).expect("hub keys");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let config = HubConfig { public_base_url: base.clone(), ..HubConfig::default() };
+    let hub = Hub::new(Arc::new(store), Arc::new(blobs), keys, config).expect("hub");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(ecert_server::serve(listener, hub.clone(), async move {
+        let _ = rx.await;
+    }));
+    TestApp { base, hub, client: reqwest::Client::new(), dir, shutdown: Some(tx) }
+}
+
+/// A CAB with an Ed25519 signing key registered with the hub.
+pub struct TestCab {
+    pub org: Organisation,
+    pub key: SigningKey,
+    pub kid: String,
+    pub token: String,
+}
+
+/// The parties most tests need: an operator, one country with its
+/// authority, and a certification body and a laboratory with keys.
+pub struct World {
+    pub operator_token: String,
+    pub authority: Organisation,
+    pub authority_token: String,
+    pub cab: TestCab,
+    pub lab: TestCab,
+}
+
+pub fn signing_key(seed: u8) -> SigningKey {
+    SigningKey::from_bytes(&[seed; 32])
+}
+
+pub fn public_jwk(key: &SigningKey) -> serde_json::Value {
+    serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": b64url(key.verifying_key().as_bytes())})
+}
+
+/// Signs `payload` as a compact JWS with `typ: vc+jwt`.
+pub fn sign_jws(key: &SigningKey, kid: &str, payload: &[u8]) -> String {
+    let header = serde_json::json!({"alg": "EdDSA", "typ": "vc+jwt", "kid": kid});
+    let input = format!("{}.{}", b64url(header.to_string().as_bytes()), b64url(payload));
+    let signature = key.sign(input.as_bytes());
+    format!("{input}.{}", b64url(&signature.to_bytes()))
+}
+
+pub async fn add_cab(
+    hub: &Hub,
+    country: &str,
+    kind: OrgKind,
+    number: &str,
+    standard: AccreditationStandard,
+    hs_prefixes: &[&str],
+    seed: u8,
+) -> TestCab {
+    let system = Principal::System;
+    let org = hub
+        .create_organisation(system, Some(country.parse().unwrap()), kind, number.into(), format!("Test {number}"))
+        .await
+        .expect("create CAB");
+    let accreditation = Accreditation {
+        standard,
+        body: "Test accreditation centre".into(),
+        ilac_iaf_signatory: true,
+        designated_types: vec![],
+        hs_prefixes: hs_prefixes.iter().map(|s| s.to_string()).collect(),
+        standards: vec![],
+        valid_from: datetime!(2024-01-01 0:00 UTC),
+        valid_until: Some(datetime!(2030-01-01 0:00 UTC)),
+        status_history: vec![],
+    };
+    hub.add_accreditation(system, org.id, accreditation).await.expect("accreditation");
+    let key = signing_key(seed);
+    let new_key = NewKey {
+        jwk: public_jwk(&key),
+        algorithm: None,
+        purpose: KeyPurpose::DocumentSigning,
+        valid_from: Some(datetime!(2024-01-01 0:00 UTC)),
+        valid_until: None,
+    };
+    let record = hub.register_key(system, org.id, new_key).await.expect("register key");
+    let (_, token) = hub.create_token(system, org.id, vec![Role::CabIssuer], "test".into()).await.expect("token");
+    TestCab { org, key, kid: record.kid, token }
+}
+
+pub async fn world(hub: &Hub) -> World {
+    let system = Principal::System;
+    let operator = hub
+        .create_organisation(system, None, OrgKind::HubOperator, "HUB".into(), "Hub operator".into())
+        .await
+        .expect("operator");
+    let (_, operator_token) = hub.create_token(system, operator.id, vec![Role::HubOperator], "ops".into()).await.unwrap();
+    for (code, name) in [("UZ", "Uzbekistan"), ("KG", "Kyrgyzstan")] {
+        let country = Country { code: code.parse().unwrap(), name: name.into(), track: Track::A, data_policy: DataPolicy::Full };
+        hub.upsert_country(system, country).await.expect("country");
+    }
+    let authority = hub
+        .create_organisation(system, Some("UZ".parse().unwrap()), OrgKind::StandardsBody, "NSB".into(), "Test standards body".into())
+        .await
+        .expect("authority");
+    let (_, authority_token) = hub
+        .create_token(system, authority.id, vec![Role::NationalAdmin, Role::CabIssuer], "nsb".into())
+        .await
+        .unwrap();
+    let cab = add_cab(hub, "UZ", OrgKind::CertificationBody, "CB-0042", AccreditationStandard::Iso17065, &["6907", "2523"], 7).await;
+    let lab = add_cab(hub, "UZ", OrgKind::TestingLaboratory, "LAB-0007", AccreditationStandard::Iso17025, &["6907"], 8).await;
+    World { operator_token, authority, authority_token, cab, lab }
+}
+
+/// A CoC (or TR) credential of `issuer` for HS 690721.
+pub fn credential(issuer: &str, doc_type: &str, number: &str) -> serde_json::Value {
+    serde_json::json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "urn:ecert:context:v1"],
+        "type": ["VerifiableCredential", "DigitalConformityCredential"],
+        "issuer": {"id": format!("urn:ecert:org:UZ:{issuer}"), "name": format!("Test {issuer}")},
+        "validFrom": "2026-05-01T00:00:00Z",
+        "validUntil": "2029-04-30T23:59:59Z",
+        "credentialSchema": {"id": "urn:ecert:schema:conformity:1", "type": "JsonSchema"},
+        "credentialSubject": {
+            "type": ["ConformityAttestation"],
+            "attestationType": if doc_type == "TR" { "testing" } else { "certification" },
+            "nationalNumber": number,
+            "issuedToParty": {"name": "Example Ceramics LLC", "registeredId": "301234567"},
+            "product": {
+                "name": {"en": "Glazed ceramic tiles", "ru": "Плитка керамическая глазурованная"},
+                "model": "GT-600",
+                "hsCodes": [{"code": "690721", "edition": "HS2022", "national": "6907210000"}]
+            },
+            "referenceStandards": ["GOST 13996-2019"],
+            "conformance": true
+        }
+    })
+}
+
+/// Where the shared public test data lives, or `None` (with a printed reason)
+/// when it is absent and `ECERT_REQUIRE_TEST_DATA` is not set.
+pub fn shared_data(relative: &str) -> Option<PathBuf> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data").join(relative);
+    if path.exists() {
+        return Some(path);
+    }
+    if std::env::var("ECERT_REQUIRE_TEST_DATA").is_ok_and(|v| v == "1") {
+        panic!("test data {} is missing and ECERT_REQUIRE_TEST_DATA=1", path.display());
+    }
+    eprintln!("skipped: test data {} is absent (a fresh clone has no ../shared)", path.display());
+    None
+}
+
+pub fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+/// A small valid PDF for upload tests.
+pub fn tiny_pdf(marker: &str) -> Vec<u8> {
+    format!("%PDF-1.4\n% {marker}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n").into_bytes()
+}
