@@ -90,7 +90,10 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Serve(args) => node::serve(args.listen, &args.node).await.map(|()| ExitCode::SUCCESS),
             Command::Demo(args) => demo::run(args.listen, &args.node, args.reset, args.no_serve).await.map(|()| ExitCode::SUCCESS),
-            Command::Verify(args) => verify::run(args).await,
+            Command::Verify(args) => Ok(verify::run(args).await.unwrap_or_else(|error| {
+                eprintln!("error: {error:#}");
+                ExitCode::from(3)
+            })),
             Command::Admin(args) => admin::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Keygen(args) => keytool::keygen(args).map(|()| ExitCode::SUCCESS),
             Command::Sign(args) => keytool::sign(args).map(|()| ExitCode::SUCCESS),

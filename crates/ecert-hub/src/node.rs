@@ -46,37 +46,36 @@ pub async fn serve(listen: SocketAddr, node: &NodeArgs) -> anyhow::Result<()> {
 }
 
 pub async fn run(listen: SocketAddr, hub: Arc<Hub>) -> anyhow::Result<()> {
+    // Signal handlers are installed before the port opens, so a signal sent
+    // as soon as the hub answers still stops it gracefully.
+    let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen} (ECERT_LISTEN)"))?;
-    ecert_server::serve(listener, hub, shutdown_signal()).await?;
+    ecert_server::serve(listener, hub, shutdown).await?;
     Ok(())
 }
 
-/// Completes on SIGINT (Ctrl-C) or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "cannot listen for SIGINT");
-            std::future::pending::<()>().await;
+/// Installs the SIGINT and SIGTERM handlers and returns a future that
+/// completes on the first of them.
+#[cfg(unix)]
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+    let mut terminate = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => tracing::info!(signal = "SIGINT", "shutting down"),
+            _ = terminate.recv() => tracing::info!(signal = "SIGTERM", "shutting down"),
         }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(error) => {
-                tracing::error!(%error, "cannot listen for SIGTERM");
-                std::future::pending::<()>().await;
-            }
+    })
+}
+
+#[cfg(not(unix))]
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    Ok(async {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            tracing::info!(signal = "Ctrl-C", "shutting down");
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = interrupt => tracing::info!(signal = "SIGINT", "shutting down"),
-        () = terminate => tracing::info!(signal = "SIGTERM", "shutting down"),
-    }
+    })
 }

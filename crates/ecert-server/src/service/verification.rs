@@ -55,7 +55,9 @@ impl Hub {
         let mut checks = Checks::new();
         let mut did_you_mean = Vec::new();
 
-        // 1. Find the document the input names.
+        // 1. Find the document the input names. A presented JWS is kept so
+        //    that its own signature is checked, not only the stored one.
+        let mut presented: Option<Box<CompactJws>> = None;
         let (document, file_given) = match &request.subject {
             Subject::HubId(text) => match text.parse::<HubId>() {
                 Ok(hub_id) => (self.store.get_document(hub_id).await?, request.file.as_deref()),
@@ -76,7 +78,10 @@ impl Hub {
                 }
             },
             Subject::Jws(jws) => match self.document_for_jws(jws).await? {
-                JwsLookup::Registered(document) => (Some(document), request.file.as_deref()),
+                JwsLookup::Registered(document, parsed) => {
+                    presented = Some(parsed);
+                    (Some(document), request.file.as_deref())
+                }
                 JwsLookup::NotRegistered(parsed, content) => {
                     self.check_unregistered(&parsed, &content, as_of, &mut checks).await?;
                     return Ok(self.finish(checks, None, as_of, now, did_you_mean, &request));
@@ -103,7 +108,10 @@ impl Hub {
         checks.pass(CheckName::Format, "ok", format!("registered as {}", document.hub_id));
 
         // 2-4. Key, signature and key validity at registration time.
-        self.check_signature(&document, &mut checks).await?;
+        match &presented {
+            Some(parsed) => self.check_presented_signature(&document, parsed, &mut checks).await?,
+            None => self.check_signature(&document, &mut checks).await?,
+        }
 
         // 5. Scope on the issue date, by the accreditation history as now recorded.
         let accreditations: Vec<_> = self
@@ -247,6 +255,35 @@ impl Hub {
         Ok(())
     }
 
+    /// Checks a presented JWS whose payload is registered: its key must be
+    /// registered and belong to the issuer (or to the organisation whose key
+    /// sealed the original), and the key must have counted at registration.
+    async fn check_presented_signature(&self, document: &DocumentRecord, parsed: &CompactJws, checks: &mut Checks) -> ApiResult<()> {
+        let kid = parsed.header.kid.clone().unwrap_or_default();
+        let Some(key) = self.store.get_key(&kid).await? else {
+            checks.fail(CheckName::KeyKnown, "unknown_key", format!("key {kid:?} is not registered with the hub"));
+            return Ok(());
+        };
+        let sealer = match &document.kid {
+            Some(original) => self.store.get_key(original).await?.map(|k| k.org_id),
+            None => None,
+        };
+        if key.org_id != document.issuer_org_id && Some(key.org_id) != sealer {
+            checks.fail(CheckName::KeyKnown, "unknown_key", format!("key {kid} is registered, but not to the issuer of {}", document.hub_id));
+            return Ok(());
+        }
+        checks.pass(CheckName::KeyKnown, "ok", format!("key {kid} is registered to the issuer"));
+        match parsed.verify(&key.jwk) {
+            Ok(()) => checks.pass(CheckName::Signature, "ok", "the signature verifies with the registered key"),
+            Err(error) => checks.fail(CheckName::Signature, "bad_signature", error.to_string()),
+        }
+        match key.validity.check_at(document.registered_at) {
+            Ok(()) => checks.pass(CheckName::KeyValid, "ok", "the key was valid and not revoked when the hub registered the document"),
+            Err(problem) => checks.fail(CheckName::KeyValid, key_problem_code(&problem), problem.to_string()),
+        }
+        Ok(())
+    }
+
     /// Finds the entry a JWS was registered as.
     async fn document_for_jws(&self, jws: &str) -> ApiResult<JwsLookup> {
         let parsed = match CompactJws::parse(jws) {
@@ -274,7 +311,7 @@ impl Hub {
         if let Some(issuer) = issuer
             && let Some(document) = self.store.find_document_by_payload(issuer.id, &sha256_hex(&parsed.payload)).await?
         {
-            return Ok(JwsLookup::Registered(document));
+            return Ok(JwsLookup::Registered(document, Box::new(parsed)));
         }
         Ok(JwsLookup::NotRegistered(Box::new(parsed), Box::new(content)))
     }
@@ -336,7 +373,7 @@ impl Hub {
 }
 
 enum JwsLookup {
-    Registered(DocumentRecord),
+    Registered(DocumentRecord, Box<CompactJws>),
     NotRegistered(Box<CompactJws>, Box<ecert_core::DocumentContent>),
     Invalid(&'static str, String),
 }

@@ -1,0 +1,513 @@
+//! Verification throughput next to the raw Ed25519 signature check.
+//!
+//! Registers `BENCH_DOCS` (default 1000) signed certificates of one CAB on a
+//! hub backed by a SQLite file in a temporary directory, then measures:
+//! - raw Ed25519: `verify_strict` over the JWS signing input (the floor), and
+//!   `CompactJws::parse` + `verify` with the registered JWK;
+//! - the SQLite reads that `Hub::verify` makes for each document;
+//! - `Hub::verify` by hub ID with 1, 2 and 8 concurrent tasks;
+//! - `POST /api/v1/verify` against a server on 127.0.0.1, port 0, with 1 and
+//!   8 concurrent requests.
+//!
+//! Each measurement runs a warm-up, then three timed runs of a fixed number
+//! of operations, and reports the run with the median throughput.
+//!
+//! Run: `cargo bench -p ecert-server --bench verification`
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use ecert_core::jose::{CompactJws, PublicJwk, b64url};
+use ecert_core::keys::KeyPurpose;
+use ecert_core::party::{Accreditation, AccreditationStandard, DataPolicy, OrgKind, Track};
+use ecert_core::{HubId, Verdict};
+use ecert_server::hub_keys::HubKeys;
+use ecert_server::service::keys::NewKey;
+use ecert_server::service::verification::{Request, Subject};
+use ecert_server::{Hub, HubConfig, Principal};
+use ecert_store::Country;
+use ecert_store::blob::LocalBlobStore;
+use ecert_store_sqlite::{SqliteOptions, SqliteStore};
+use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
+use time::macros::datetime;
+use uuid::Uuid;
+
+const DEFAULT_DOCS: usize = 1000;
+const TIMED_RUNS: usize = 3;
+/// The raw signature loops pass over every JWS this many times per run, so
+/// that a run lasts long enough to time reliably.
+const RAW_PASSES: usize = 10;
+const MAX_WARM_UP_OPS: usize = 200;
+const CAB_NUMBER: &str = "CB-0042";
+
+fn main() {
+    let docs = match std::env::var("BENCH_DOCS") {
+        Err(_) => DEFAULT_DOCS,
+        Ok(text) => match text.parse::<usize>() {
+            Ok(count) if count > 0 => count,
+            _ => panic!("BENCH_DOCS must be a positive integer, got {text:?}"),
+        },
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("failed to build the tokio runtime");
+    runtime.block_on(run(docs));
+}
+
+async fn run(docs: usize) {
+    print_machine();
+
+    let fixture = Fixture::new(docs).await;
+    println!(
+        "setup: registered {docs} signed documents sequentially with Hub::submit_signed in {:.2} s ({:.0} docs/s, one run)",
+        fixture.registration_time.as_secs_f64(),
+        docs as f64 / fixture.registration_time.as_secs_f64(),
+    );
+    println!("each row: warm-up, then {TIMED_RUNS} timed runs; the row shows the run with the median docs/s");
+    println!();
+
+    let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let mut rows = Vec::new();
+    rows.push(fixture.bench_verify_strict(1));
+    if threads > 1 {
+        rows.push(fixture.bench_verify_strict(threads));
+    }
+    rows.push(fixture.bench_jws_parse_verify());
+    rows.push(fixture.bench_store_reads().await);
+    for tasks in [1, 2, 8] {
+        rows.push(fixture.bench_service(tasks).await);
+    }
+
+    let server = Server::start(fixture.hub.clone()).await;
+    for tasks in [1, 8] {
+        rows.push(fixture.bench_http(&server, tasks).await);
+    }
+    server.stop().await;
+
+    print_table(&rows);
+}
+
+/// Prints the CPU model and the number of CPUs the process may use.
+fn print_machine() {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find(|line| line.starts_with("model name"))
+        .and_then(|line| line.split_once(':'))
+        .map(|(_, value)| value.trim().to_owned())
+        .unwrap_or_else(|| "unknown (no model name in /proc/cpuinfo)".to_owned());
+    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    println!("machine: {model}, {cpus} CPUs available");
+}
+
+/// A hub with one CAB and its registered documents, and the inputs every
+/// measurement shares.
+struct Fixture {
+    hub: Arc<Hub>,
+    hub_ids: Arc<Vec<HubId>>,
+    jws: Vec<String>,
+    kid: String,
+    issuer_org_id: Uuid,
+    jwk: PublicJwk,
+    verifying_key: VerifyingKey,
+    registration_time: Duration,
+    /// Keeps the SQLite file, blobs and hub keys until the benchmark ends.
+    _dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    async fn new(docs: usize) -> Fixture {
+        let dir = tempfile::tempdir().expect("failed to create a temporary directory");
+        let store = SqliteStore::open(&dir.path().join("hub.db"), SqliteOptions::default())
+            .await
+            .expect("failed to open the SQLite store");
+        let blobs = LocalBlobStore::new(dir.path().join("blobs"));
+        let hub_keys = HubKeys::load_or_create(&dir.path().join("hub-keys")).expect("failed to create the hub keys");
+        let hub = Hub::new(Arc::new(store), Arc::new(blobs), hub_keys, HubConfig::default()).expect("failed to build the hub");
+
+        let signing_key = SigningKey::from_bytes(&[7; 32]);
+        let (issuer_org_id, kid) = register_cab(&hub, &signing_key).await;
+
+        let jws: Vec<String> = (1..=docs)
+            .map(|serial| {
+                let payload = certificate(&format!("UZ.{CAB_NUMBER}.2026.{serial:06}"));
+                sign_compact(&signing_key, &kid, payload.to_string().as_bytes())
+            })
+            .collect();
+
+        let started = Instant::now();
+        let mut hub_ids = Vec::with_capacity(docs);
+        for text in &jws {
+            let registered = hub
+                .submit_signed(Principal::System, text, None)
+                .await
+                .unwrap_or_else(|error| panic!("failed to register a benchmark document: {error:?}"));
+            hub_ids.push(registered.record.hub_id);
+        }
+        let registration_time = started.elapsed();
+
+        let key = hub
+            .store
+            .get_key(&kid)
+            .await
+            .expect("failed to read the CAB key")
+            .expect("the CAB key is not registered");
+        Fixture {
+            hub,
+            hub_ids: Arc::new(hub_ids),
+            jws,
+            kid,
+            issuer_org_id,
+            jwk: key.jwk,
+            verifying_key: signing_key.verifying_key(),
+            registration_time,
+            _dir: dir,
+        }
+    }
+
+    fn docs(&self) -> usize {
+        self.hub_ids.len()
+    }
+
+    /// The floor: `verify_strict` over pre-decoded signing inputs, as
+    /// `Verifier::verify` in ecert-core calls it for EdDSA, on `threads`
+    /// threads that split the operations.
+    fn bench_verify_strict(&self, threads: usize) -> Row {
+        let inputs: Vec<(Vec<u8>, Signature)> = self
+            .jws
+            .iter()
+            .map(|text| {
+                let parsed = CompactJws::parse(text).expect("benchmark JWS does not parse");
+                let signature = Signature::from_slice(&parsed.signature).expect("benchmark signature is not 64 bytes");
+                (parsed.signing_input.into_bytes(), signature)
+            })
+            .collect();
+        let key = self.verifying_key;
+        let verify_range = |range: std::ops::Range<usize>| {
+            for i in range {
+                let (message, signature) = &inputs[i % inputs.len()];
+                key.verify_strict(message, signature).expect("benchmark signature does not verify");
+            }
+        };
+        let run = |ops: usize| {
+            let started = Instant::now();
+            std::thread::scope(|scope| {
+                for thread in 0..threads {
+                    let range = (ops * thread / threads)..(ops * (thread + 1) / threads);
+                    scope.spawn(move || verify_range(range));
+                }
+            });
+            Run::without_latency(started.elapsed())
+        };
+        let name = format!("ed25519 verify_strict ({threads} thread{})", if threads == 1 { "" } else { "s" });
+        measure_sync(name, threads, self.docs() * RAW_PASSES, run)
+    }
+
+    /// `CompactJws::parse` + `CompactJws::verify`: base64url and header JSON
+    /// decoding, building the Ed25519 key from the JWK, and the signature.
+    fn bench_jws_parse_verify(&self) -> Row {
+        let run = |ops: usize| {
+            let started = Instant::now();
+            for i in 0..ops {
+                let parsed = CompactJws::parse(&self.jws[i % self.jws.len()]).expect("benchmark JWS does not parse");
+                parsed.verify(&self.jwk).expect("benchmark JWS does not verify");
+            }
+            Run::without_latency(started.elapsed())
+        };
+        measure_sync("CompactJws parse + verify".into(), 1, self.docs() * RAW_PASSES, run)
+    }
+
+    /// The four SQLite reads of `Hub::verify` for a signed document by hub
+    /// ID, without the checks themselves.
+    async fn bench_store_reads(&self) -> Row {
+        let hub = self.hub.clone();
+        let hub_ids = self.hub_ids.clone();
+        let kid = Arc::new(self.kid.clone());
+        let issuer = self.issuer_org_id;
+        let read = move |i: usize| {
+            let hub = hub.clone();
+            let hub_id = hub_ids[i % hub_ids.len()];
+            let kid = kid.clone();
+            async move {
+                let store = &hub.store;
+                store.get_document(hub_id).await.expect("get_document failed").expect("document not found");
+                store.get_key(&kid).await.expect("get_key failed").expect("key not found");
+                store.list_accreditations(issuer).await.expect("list_accreditations failed");
+                store.document_history(hub_id).await.expect("document_history failed");
+            }
+        };
+        measure_async("store reads of one verify".into(), 1, self.docs(), read).await
+    }
+
+    /// `Hub::verify` by hub ID, `tasks` verifications in flight at a time.
+    async fn bench_service(&self, tasks: usize) -> Row {
+        let hub = self.hub.clone();
+        let hub_ids = self.hub_ids.clone();
+        let verify = move |i: usize| {
+            let hub = hub.clone();
+            let hub_id = hub_ids[i % hub_ids.len()];
+            async move {
+                let request = Request { subject: Subject::HubId(hub_id.to_string()), file: None, as_of: None, verifying_country: None };
+                let outcome = hub.verify(request).await.unwrap_or_else(|error| panic!("Hub::verify of {hub_id} failed: {error:?}"));
+                if outcome.result.verdict != Verdict::Valid {
+                    panic!("Hub::verify of {hub_id} returned {:?}: {:?}", outcome.result.verdict, outcome.result.checks);
+                }
+            }
+        };
+        measure_async("Hub::verify by hub ID".into(), tasks, self.docs(), verify).await
+    }
+
+    /// `POST /api/v1/verify` with a hub ID, `tasks` requests in flight at a
+    /// time over a shared reqwest connection pool.
+    async fn bench_http(&self, server: &Server, tasks: usize) -> Row {
+        let client = reqwest::Client::new();
+        let url = Arc::new(format!("{}/api/v1/verify", server.base));
+        let hub_ids = self.hub_ids.clone();
+        let post = move |i: usize| {
+            let client = client.clone();
+            let url = url.clone();
+            let hub_id = hub_ids[i % hub_ids.len()].to_string();
+            async move {
+                let response = client
+                    .post(url.as_str())
+                    .json(&serde_json::json!({"hub_id": hub_id}))
+                    .send()
+                    .await
+                    .unwrap_or_else(|error| panic!("POST /api/v1/verify for {hub_id} failed: {error}"));
+                let status = response.status();
+                let body: serde_json::Value = response.json().await.expect("the verify response is not JSON");
+                if status != reqwest::StatusCode::OK || body["verdict"] != "valid" {
+                    panic!("POST /api/v1/verify for {hub_id} returned {status}: {body}");
+                }
+            }
+        };
+        measure_async("POST /api/v1/verify".into(), tasks, self.docs(), post).await
+    }
+}
+
+/// Registers country UZ and an accredited certification body with an
+/// Ed25519 document-signing key. Returns the CAB's id and the key's kid.
+async fn register_cab(hub: &Hub, signing_key: &SigningKey) -> (Uuid, String) {
+    let system = Principal::System;
+    let country = Country { code: "UZ".parse().unwrap(), name: "Uzbekistan".into(), track: Track::A, data_policy: DataPolicy::Full };
+    hub.upsert_country(system, country).await.expect("failed to add country UZ");
+    let cab = hub
+        .create_organisation(system, Some("UZ".parse().unwrap()), OrgKind::CertificationBody, CAB_NUMBER.into(), format!("Benchmark {CAB_NUMBER}"))
+        .await
+        .expect("failed to create the CAB");
+    let accreditation = Accreditation {
+        standard: AccreditationStandard::Iso17065,
+        body: "Benchmark accreditation centre".into(),
+        ilac_iaf_signatory: true,
+        designated_types: vec![],
+        hs_prefixes: vec!["6907".into()],
+        standards: vec![],
+        valid_from: datetime!(2024-01-01 0:00 UTC),
+        valid_until: Some(datetime!(2030-01-01 0:00 UTC)),
+        status_history: vec![],
+    };
+    hub.add_accreditation(system, cab.id, accreditation).await.expect("failed to add the accreditation");
+    let new_key = NewKey {
+        jwk: serde_json::json!({"kty": "OKP", "crv": "Ed25519", "x": b64url(signing_key.verifying_key().as_bytes())}),
+        algorithm: None,
+        purpose: KeyPurpose::DocumentSigning,
+        valid_from: Some(datetime!(2024-01-01 0:00 UTC)),
+        valid_until: None,
+    };
+    let key = hub.register_key(system, cab.id, new_key).await.expect("failed to register the CAB key");
+    (cab.id, key.kid)
+}
+
+/// A certificate of conformity of the benchmark CAB for HS 690721.
+fn certificate(national_number: &str) -> serde_json::Value {
+    serde_json::json!({
+        "@context": ["https://www.w3.org/ns/credentials/v2", "urn:ecert:context:v1"],
+        "type": ["VerifiableCredential", "DigitalConformityCredential"],
+        "issuer": {"id": format!("urn:ecert:org:UZ:{CAB_NUMBER}"), "name": format!("Benchmark {CAB_NUMBER}")},
+        "validFrom": "2026-05-01T00:00:00Z",
+        "validUntil": "2029-04-30T23:59:59Z",
+        "credentialSchema": {"id": "urn:ecert:schema:conformity:1", "type": "JsonSchema"},
+        "credentialSubject": {
+            "type": ["ConformityAttestation"],
+            "attestationType": "certification",
+            "nationalNumber": national_number,
+            "issuedToParty": {"name": "Example Ceramics LLC", "registeredId": "301234567"},
+            "product": {
+                "name": {"en": "Glazed ceramic tiles", "ru": "Плитка керамическая глазурованная"},
+                "model": "GT-600",
+                "hsCodes": [{"code": "690721", "edition": "HS2022", "national": "6907210000"}]
+            },
+            "referenceStandards": ["GOST 13996-2019"],
+            "conformance": true
+        }
+    })
+}
+
+/// Signs `payload` as a compact JWS with `alg: EdDSA` and `typ: vc+jwt`.
+fn sign_compact(key: &SigningKey, kid: &str, payload: &[u8]) -> String {
+    let header = serde_json::json!({"alg": "EdDSA", "typ": "vc+jwt", "kid": kid});
+    let signing_input = format!("{}.{}", b64url(header.to_string().as_bytes()), b64url(payload));
+    let signature = key.sign(signing_input.as_bytes());
+    format!("{signing_input}.{}", b64url(&signature.to_bytes()))
+}
+
+/// The hub's router served on 127.0.0.1 with a port the OS picks.
+struct Server {
+    base: String,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    async fn start(hub: Arc<Hub>) -> Server {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("failed to bind 127.0.0.1:0");
+        let base = format!("http://{}", listener.local_addr().expect("listener has no local address"));
+        let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(ecert_server::serve(listener, hub, async move {
+            let _ = stopped.await;
+        }));
+        Server { base, shutdown, task }
+    }
+
+    async fn stop(self) {
+        let _ = self.shutdown.send(());
+        self.task.await.expect("server task panicked").expect("server failed");
+    }
+}
+
+/// One timed run: its wall time and, for async operations, the latency of
+/// each operation in ascending order.
+struct Run {
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl Run {
+    fn without_latency(elapsed: Duration) -> Run {
+        Run { elapsed, latencies: Vec::new() }
+    }
+
+    /// The nearest-rank percentile `p` (0-100) of the latencies.
+    fn percentile(&self, p: f64) -> Option<Duration> {
+        if self.latencies.is_empty() {
+            return None;
+        }
+        let rank = ((p / 100.0) * self.latencies.len() as f64).ceil() as usize;
+        Some(self.latencies[rank.clamp(1, self.latencies.len()) - 1])
+    }
+}
+
+/// One line of the result table.
+struct Row {
+    name: String,
+    concurrency: usize,
+    ops: usize,
+    docs_per_second: f64,
+    p50: Option<Duration>,
+    p99: Option<Duration>,
+}
+
+impl Row {
+    fn from_median(name: String, concurrency: usize, ops: usize, mut runs: Vec<Run>) -> Row {
+        runs.sort_by_key(|run| run.elapsed);
+        let median = &runs[runs.len() / 2];
+        Row {
+            name,
+            concurrency,
+            ops,
+            docs_per_second: ops as f64 / median.elapsed.as_secs_f64(),
+            p50: median.percentile(50.0),
+            p99: median.percentile(99.0),
+        }
+    }
+}
+
+fn warm_up_ops(ops: usize) -> usize {
+    ops.min(MAX_WARM_UP_OPS)
+}
+
+/// Runs `run(ops)` once as a warm-up, then `TIMED_RUNS` times.
+fn measure_sync(name: String, concurrency: usize, ops: usize, run: impl Fn(usize) -> Run) -> Row {
+    run(warm_up_ops(ops));
+    let runs = (0..TIMED_RUNS).map(|_| run(ops)).collect();
+    Row::from_median(name, concurrency, ops, runs)
+}
+
+/// Runs `ops` calls of `operation(i)` with `tasks` tasks that each take the
+/// next index until none is left: once as a warm-up, then `TIMED_RUNS` times.
+async fn measure_async<F, Fut>(name: String, tasks: usize, ops: usize, operation: F) -> Row
+where
+    F: Fn(usize) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    drive(tasks, warm_up_ops(ops), operation.clone()).await;
+    let mut runs = Vec::with_capacity(TIMED_RUNS);
+    for _ in 0..TIMED_RUNS {
+        runs.push(drive(tasks, ops, operation.clone()).await);
+    }
+    Row::from_median(name, tasks, ops, runs)
+}
+
+async fn drive<F, Fut>(tasks: usize, ops: usize, operation: F) -> Run
+where
+    F: Fn(usize) -> Fut + Clone + Send + Sync + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let next = Arc::new(AtomicUsize::new(0));
+    let started = Instant::now();
+    let handles: Vec<_> = (0..tasks)
+        .map(|_| {
+            let next = next.clone();
+            let operation = operation.clone();
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= ops {
+                        return latencies;
+                    }
+                    let op_started = Instant::now();
+                    operation(i).await;
+                    latencies.push(op_started.elapsed());
+                }
+            })
+        })
+        .collect();
+    let mut latencies = Vec::with_capacity(ops);
+    for handle in handles {
+        latencies.extend(handle.await.expect("a benchmark task panicked"));
+    }
+    let elapsed = started.elapsed();
+    latencies.sort();
+    Run { elapsed, latencies }
+}
+
+fn print_table(rows: &[Row]) {
+    let floor = rows[0].docs_per_second;
+    println!(
+        "{:<34} {:>5} {:>7} {:>10} {:>12} {:>11} {:>9} {:>9}",
+        "measurement", "conc.", "ops", "docs/s", "wall us/doc", "x sig time", "p50 ms", "p99 ms"
+    );
+    for row in rows {
+        let millis = |latency: Option<Duration>| match latency {
+            Some(latency) => format!("{:.3}", latency.as_secs_f64() * 1000.0),
+            None => "-".to_owned(),
+        };
+        println!(
+            "{:<34} {:>5} {:>7} {:>10.0} {:>12.1} {:>11.1} {:>9} {:>9}",
+            row.name,
+            row.concurrency,
+            row.ops,
+            row.docs_per_second,
+            1e6 / row.docs_per_second,
+            floor / row.docs_per_second,
+            millis(row.p50),
+            millis(row.p99),
+        );
+    }
+    println!();
+    println!("x sig time: wall time per document divided by that of one single-thread verify_strict.");
+}
