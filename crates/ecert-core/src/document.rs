@@ -40,7 +40,7 @@ impl DocType {
         }
     }
 
-    /// The UNTP `attestationType` of this document type.
+    /// Returns the UNTP `attestationType` of this document type.
     pub fn attestation_type(self) -> &'static str {
         match self {
             DocType::Certificate => "certification",
@@ -88,7 +88,7 @@ impl DocumentStatus {
         }
     }
 
-    /// Applies a status change, or says why it is not allowed from here.
+    /// Applies a status change, or returns the reason it is not allowed from this status.
     pub fn apply(self, action: StatusAction) -> Result<DocumentStatus, String> {
         use DocumentStatus::*;
         match (self, action) {

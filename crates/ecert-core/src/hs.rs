@@ -27,7 +27,7 @@ impl HsEdition {
         }
     }
 
-    /// The date this edition entered (or enters) into force.
+    /// Returns the date this edition entered (or enters) into force.
     pub fn in_force_from(self) -> Date {
         let year = match self {
             HsEdition::HS2017 => 2017,
@@ -61,7 +61,7 @@ impl HsSubheading {
         &self.0
     }
 
-    /// Whether this code falls under `prefix` (2 to 10 digits of a scope entry).
+    /// Checks whether this code falls under `prefix` (2 to 10 digits of a scope entry).
     pub fn falls_under(&self, prefix: &str) -> bool {
         self.0.starts_with(prefix)
     }

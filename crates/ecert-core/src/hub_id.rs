@@ -34,7 +34,7 @@ pub struct HubId {
     check: u8,
 }
 
-/// Why a text is not a hub ID. Each variant says what to do about it.
+/// The reason a text is not a hub ID. Each message includes the fix.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum HubIdError {
     #[error(
@@ -262,7 +262,7 @@ mod tests {
     use super::*;
 
     fn sample() -> HubId {
-        HubId::new("UZ".parse().unwrap(), DocType::Certificate, 0x1234_5678_9a)
+        HubId::new("UZ".parse().unwrap(), DocType::Certificate, 0x12_3456_789a)
     }
 
     #[test]
@@ -285,7 +285,7 @@ mod tests {
 
     #[test]
     fn every_single_substitution_is_caught() {
-        for seed in [0u64, 1, 0xff_ffff_ffff, 0x1234_5678_9a, 0x0f0f_0f0f_0f] {
+        for seed in [0u64, 1, 0xff_ffff_ffff, 0x12_3456_789a, 0x0f_0f0f_0f0f] {
             let text = HubId::new("PK".parse().unwrap(), DocType::Certificate, seed).to_string();
             let chars: Vec<char> = text.chars().collect();
             for (i, &original) in chars.iter().enumerate() {
@@ -312,7 +312,7 @@ mod tests {
 
     #[test]
     fn every_neighbour_swap_is_caught() {
-        for seed in [1u64, 0x1234_5678_9a, 0xfe_dcba_9876] {
+        for seed in [1u64, 0x12_3456_789a, 0xfe_dcba_9876] {
             let id = HubId::new("AZ".parse().unwrap(), DocType::TestReport, seed);
             let compact: Vec<char> = id.to_string().chars().filter(|&c| c != '-').collect();
             for i in 0..compact.len() - 1 {

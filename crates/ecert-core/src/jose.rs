@@ -61,7 +61,7 @@ impl FromStr for Algorithm {
     }
 }
 
-/// What is wrong with a JWS or a JWK.
+/// Failure to parse or verify a JWS or a JWK.
 #[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum JoseError {
     #[error("malformed JWS: {0}")]
@@ -155,7 +155,7 @@ impl CompactJws {
         })
     }
 
-    /// The `alg` of the header, if the hub supports it.
+    /// Returns the `alg` of the header, if the hub supports it.
     pub fn algorithm(&self) -> Result<Algorithm, JoseError> {
         self.header.alg.parse()
     }
@@ -243,7 +243,7 @@ impl PublicJwk {
         Ok(URL_SAFE_NO_PAD.encode(Sha256::digest(text.as_bytes())))
     }
 
-    /// The algorithms this key can verify.
+    /// Returns the algorithms this key can verify.
     pub fn algorithms(&self) -> &'static [Algorithm] {
         match (self.kty.as_str(), self.crv.as_deref()) {
             ("OKP", Some("Ed25519")) => &[Algorithm::EdDSA],

@@ -11,7 +11,7 @@ macro_rules! key_enum {
 }
 
 key_enum! {
-    /// What a key may sign.
+    /// Purpose of a key: what it may sign.
     KeyPurpose { DocumentSigning => "document_signing", Api => "api", TrustList => "trust_list" }
 }
 
@@ -49,7 +49,7 @@ pub enum KeyProblem {
 }
 
 impl KeyValidity {
-    /// Whether a document registered at `registered` counts under this key.
+    /// Checks whether a document registered at `registered` counts under this key.
     /// The hub's registration time counts, never the issue date the signer
     /// wrote, because the holder of a stolen key could backdate.
     pub fn check_at(&self, registered: OffsetDateTime) -> Result<(), KeyProblem> {

@@ -46,7 +46,7 @@ macro_rules! string_enum {
 pub(crate) use string_enum;
 
 string_enum! {
-    /// How a country takes part: A by API, B by API and portal, C by portal only.
+    /// Participation track of a country: A by API, B by API and portal, C by portal only.
     Track { A => "A", B => "B", C => "C" }
 }
 
@@ -57,7 +57,7 @@ string_enum! {
 }
 
 string_enum! {
-    /// What an organisation is. The hub operator belongs to no country.
+    /// Kind of organisation. The hub operator belongs to no country.
     OrgKind {
         HubOperator => "hub_operator",
         StandardsBody => "standards_body",
@@ -145,7 +145,7 @@ pub struct Accreditation {
     pub status_history: Vec<(OffsetDateTime, AccreditationStatus)>,
 }
 
-/// Why an accreditation does not cover a document.
+/// The reason an accreditation does not cover a document.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ScopeViolation {
     #[error("the issuer has no accreditation or designation on record")]
@@ -163,15 +163,14 @@ pub enum ScopeViolation {
 }
 
 impl Accreditation {
-    /// The status in effect at `at`, or `None` before `valid_from`.
+    /// Returns the status in effect at `at`, or `None` outside the validity period.
     pub fn status_at(&self, at: OffsetDateTime) -> Option<AccreditationStatus> {
         if at < self.valid_from || self.valid_until.is_some_and(|until| at > until) {
             return None;
         }
         self.status_history
             .iter()
-            .filter(|(effective, _)| *effective <= at)
-            .next_back()
+            .rfind(|(effective, _)| *effective <= at)
             .map(|(_, status)| *status)
             .or(self.status_history.first().map(|(_, s)| *s))
     }

@@ -85,7 +85,7 @@ pub enum Verdict {
     Indeterminate,
 }
 
-/// What the hub's trust in a registered document rests on.
+/// Basis of the hub's trust in a registered document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TrustBasis {
@@ -227,8 +227,8 @@ pub struct StatusChange {
     pub effective_at: OffsetDateTime,
 }
 
-/// The status in effect at `at`, given the changes since registration at
-/// `registered_at`. Before registration there is no status.
+/// Computes the status in effect at `at` from the changes since registration
+/// at `registered_at`. Before registration there is no status.
 pub fn status_at(
     registered_at: OffsetDateTime,
     changes: &[StatusChange],

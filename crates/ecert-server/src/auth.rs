@@ -40,7 +40,7 @@ impl Caller {
         self.org.country
     }
 
-    /// Whether the caller is a national admin of `country`.
+    /// Checks whether the caller is a national admin of `country`.
     pub fn is_national_admin_of(&self, country: CountryCode) -> bool {
         self.has(Role::NationalAdmin) && self.org.kind.is_national_authority() && self.org.country == Some(country)
     }

@@ -21,7 +21,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// Stable machine code, e.g. `validation_failed`, `unknown_key`.
     pub code: String,
-    /// What is wrong, in English.
+    /// Description of the problem, in English.
     pub message: String,
     /// The request field at fault, as a dotted path.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -41,21 +41,22 @@ pub struct ErrorDetail {
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub detail: ErrorDetail,
+    /// Boxed so that `Result<T, ApiError>` stays small on the happy path.
+    pub detail: Box<ErrorDetail>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         ApiError {
             status,
-            detail: ErrorDetail {
+            detail: Box::new(ErrorDetail {
                 code: code.to_owned(),
                 message: message.into(),
                 field: None,
                 fix: None,
                 details: Vec::new(),
                 context: None,
-            },
+            }),
         }
     }
 
@@ -120,7 +121,7 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, Json(ErrorBody { error: self.detail })).into_response()
+        (self.status, Json(ErrorBody { error: *self.detail })).into_response()
     }
 }
 

@@ -68,7 +68,7 @@ impl Hub {
         Ok(Arc::new(Hub { store, blobs, hub_keys, config, pages }))
     }
 
-    /// The public verification URL of a document, as encoded in its QR code.
+    /// Returns the public verification URL of a document, as encoded in its QR code.
     pub fn public_url(&self, hub_id: ecert_core::HubId) -> String {
         format!("{}/v/{hub_id}", self.config.public_base_url)
     }
@@ -90,6 +90,7 @@ pub fn router(hub: Arc<Hub>) -> axum::Router {
         )
         .merge(public::router())
         .route("/healthz", axum::routing::get(api::health::healthz))
+        .method_not_allowed_fallback(api::extract::method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
         .with_state(hub)
         .layer(telemetry::layer())

@@ -50,7 +50,7 @@ fn page(status: StatusCode, lang: Lang, html: String) -> Response {
     response
 }
 
-/// The lookup form, or a redirect to the page of the typed hub ID.
+/// Serves the lookup form, or redirects to the page of the typed hub ID.
 async fn lookup(State(hub): State<Arc<Hub>>, Query(query): Query<PageQuery>, headers: HeaderMap) -> Response {
     let lang = language(&query, &headers);
     match query.id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {

@@ -33,7 +33,7 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// and PostgreSQL.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Checks that the database answers.
+    /// Checks that the database responds.
     async fn ping(&self) -> StoreResult<()>;
 
     // Countries.

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-/// Who makes a change: an organisation, or the hub itself (`None`) for
+/// Author of a change: an organisation, or the hub itself (`None`) for
 /// bootstrap commands run by the operator on the server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Actor {
@@ -45,7 +45,7 @@ pub struct Organisation {
 }
 
 impl Organisation {
-    /// The deployment-independent issuer id used in credentials.
+    /// Returns the deployment-independent issuer id used in credentials.
     pub fn urn(&self) -> String {
         match self.country {
             Some(country) => format!("urn:ecert:org:{country}:{}", self.registration_number),
@@ -143,7 +143,7 @@ pub struct DocumentRecord {
     pub attestation: Option<String>,
     pub file_sha256: Option<String>,
     pub stamped_sha256: Option<String>,
-    /// Where the file lives for countries whose policy is `metadata_only`.
+    /// Location of the file in the national system, for countries whose policy is `metadata_only`.
     pub file_url: Option<String>,
     pub status: DocumentStatus,
     pub supersedes: Option<HubId>,
@@ -204,7 +204,7 @@ pub struct Page<T> {
     pub next: Option<String>,
 }
 
-/// What happened, in the append-only event log. Holds ids and hashes only,
+/// An entry of the append-only event log. It contains ids and hashes only,
 /// never personal data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {

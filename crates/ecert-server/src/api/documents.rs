@@ -58,7 +58,7 @@ pub struct DocumentBody {
     pub country: CountryCode,
     pub issuer_org_id: Uuid,
     pub national_number: String,
-    /// Stored status; `expired` tells whether `valid_until` has passed.
+    /// Stored status. `expired` is true when `valid_until` has passed.
     pub status: DocumentStatus,
     pub expired: bool,
     pub trust_basis: TrustBasis,
@@ -124,7 +124,7 @@ pub struct SignedSubmission {
     pub pdf_base64: Option<String>,
     /// SHA-256 of the PDF (hex), when the file stays in the national system.
     pub file_sha256: Option<String>,
-    /// Where the national system serves the file.
+    /// URL at which the national system serves the file.
     pub file_url: Option<String>,
 }
 

@@ -79,6 +79,11 @@ pub fn parse_hub_id(text: &str) -> Result<HubId, ApiError> {
     })
 }
 
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not accept this HTTP method")
+        .fix("see /api/v1/openapi.json for the methods of each endpoint")
+}
+
 pub async fn api_not_found() -> ApiError {
     ApiError::not_found("endpoint").fix("see /api/v1/openapi.json for the endpoints")
 }

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 
 use crate::Hub;
 
-/// 200 when the database answers, 503 otherwise.
+/// Returns 200 when the database responds, 503 otherwise.
 pub async fn healthz(State(hub): State<Arc<Hub>>) -> (StatusCode, &'static str) {
     match hub.store.ping().await {
         Ok(()) => (StatusCode::OK, "ok\n"),

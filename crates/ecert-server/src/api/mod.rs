@@ -51,7 +51,7 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The API routes with their OpenAPI description.
+/// Builds the API routes with their OpenAPI description.
 pub fn router() -> OpenApiRouter<Arc<Hub>> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(countries::router())

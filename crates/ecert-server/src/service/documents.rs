@@ -33,7 +33,7 @@ pub struct Registered {
     pub created: bool,
 }
 
-/// What a signature check established about a signed submission.
+/// Outcome of the signature check of a signed submission.
 struct Signer {
     key: KeyRecord,
     trust_basis: TrustBasis,

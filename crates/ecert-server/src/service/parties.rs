@@ -3,7 +3,7 @@
 use ecert_core::CountryCode;
 use ecert_core::document::is_registration_number;
 use ecert_core::party::{Accreditation, AccreditationStandard, AccreditationStatus, OrgKind, Role};
-use ecert_core::{DocType, FieldError};
+use ecert_core::FieldError;
 use ecert_store::{AccreditationRecord, AccreditationStatusChange, ApiToken, Country, Organisation, User};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -280,13 +280,4 @@ fn check_roles_fit(org: &Organisation, roles: &[Role]) -> ApiResult<()> {
         }
     }
     Ok(())
-}
-
-/// The document types a CAB kind issues, for messages.
-pub fn kind_issues(kind: OrgKind) -> &'static [DocType] {
-    match kind {
-        OrgKind::CertificationBody => &[DocType::Certificate],
-        OrgKind::TestingLaboratory => &[DocType::TestReport],
-        _ => &[],
-    }
 }

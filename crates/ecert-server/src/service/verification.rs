@@ -24,7 +24,7 @@ use time::OffsetDateTime;
 use crate::Hub;
 use crate::error::ApiResult;
 
-/// What to verify.
+/// Subject of a verification.
 pub enum Subject {
     HubId(String),
     Jws(String),
@@ -80,7 +80,7 @@ impl Hub {
             Subject::Jws(jws) => match self.document_for_jws(jws).await? {
                 JwsLookup::Registered(document, parsed) => {
                     presented = Some(parsed);
-                    (Some(document), request.file.as_deref())
+                    (Some(*document), request.file.as_deref())
                 }
                 JwsLookup::NotRegistered(parsed, content) => {
                     self.check_unregistered(&parsed, &content, as_of, &mut checks).await?;
@@ -311,13 +311,13 @@ impl Hub {
         if let Some(issuer) = issuer
             && let Some(document) = self.store.find_document_by_payload(issuer.id, &sha256_hex(&parsed.payload)).await?
         {
-            return Ok(JwsLookup::Registered(document, Box::new(parsed)));
+            return Ok(JwsLookup::Registered(Box::new(document), Box::new(parsed)));
         }
         Ok(JwsLookup::NotRegistered(Box::new(parsed), Box::new(content)))
     }
 
     /// Runs the checks on a well-formed JWS the registry does not hold, so
-    /// the result says why: unknown key, bad signature, key not valid now,
+    /// the result gives the reason: unknown key, bad signature, key not valid now,
     /// issuer out of scope, and in every case "not registered".
     async fn check_unregistered(
         &self,
@@ -373,7 +373,7 @@ impl Hub {
 }
 
 enum JwsLookup {
-    Registered(DocumentRecord, Box<CompactJws>),
+    Registered(Box<DocumentRecord>, Box<CompactJws>),
     NotRegistered(Box<CompactJws>, Box<ecert_core::DocumentContent>),
     Invalid(&'static str, String),
 }
