@@ -344,11 +344,12 @@ impl Hub {
             }
         }
 
-        match self
+        let issuer = self
             .store
             .find_organisation(Some(content.issuer.country), &content.issuer.registration_number)
-            .await?
-        {
+            .await?;
+        let issuer_known = issuer.is_some();
+        match issuer {
             None => checks.fail(CheckName::IssuerScope, "issuer_unknown", format!("issuer {} is not registered with the hub", content.issuer)),
             Some(issuer) => {
                 let accreditations: Vec<_> =
@@ -360,7 +361,13 @@ impl Hub {
             }
         }
 
-        checks.fail(CheckName::Status, "not_registered", "this document is not registered with the hub");
+        // "Not in the registry" differs from "this issuer does not publish to
+        // the registry": only the first is a warning sign for a known issuer.
+        if issuer_known {
+            checks.fail(CheckName::Status, "not_registered", "this document is not registered with the hub");
+        } else {
+            checks.fail(CheckName::Status, "issuer_not_in_registry", "the issuer does not publish its documents to this hub");
+        }
         if as_of < content.issued_at {
             checks.fail(CheckName::ValidityPeriod, "not_yet_valid", format!("the document is valid only from {}", content.issued_at));
         } else if let Some(until) = content.valid_until.filter(|until| as_of > *until) {

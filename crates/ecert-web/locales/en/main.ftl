@@ -162,6 +162,8 @@ check-status-suspended = The document is suspended.
 check-status-withdrawn = The document has been withdrawn.
 check-status-superseded = The document has been replaced by a corrected re-issue.
 check-status-not_yet_registered = The document was not yet registered on the requested date.
+check-status-not_registered = This document is not registered with the hub.
+check-status-issuer_not_in_registry = The issuer does not publish its documents to this hub.
 
 check-validity_period-ok = The requested date is within the document's validity period.
 check-validity_period-expired = The document's validity period ended before the requested date.

@@ -166,6 +166,8 @@ check-status-suspended = Действие документа приостано�
 check-status-withdrawn = Действие документа прекращено.
 check-status-superseded = Документ заменён исправленным документом.
 check-status-not_yet_registered = На запрошенную дату документ ещё не был зарегистрирован.
+check-status-not_registered = Этот документ не зарегистрирован в хабе.
+check-status-issuer_not_in_registry = Выдавший орган не публикует свои документы в этом хабе.
 
 check-validity_period-ok = Запрошенная дата входит в срок действия документа.
 check-validity_period-expired = Срок действия документа истёк до запрошенной даты.
