@@ -4,7 +4,7 @@
 //! hub backed by a SQLite file in a temporary directory, then measures:
 //! - raw Ed25519: `verify_strict` over the JWS signing input (the floor), and
 //!   `CompactJws::parse` + `verify` with the registered JWK;
-//! - the SQLite reads that `Hub::verify` makes for each document;
+//! - each SQLite read that `Hub::verify` makes for a document, and all four;
 //! - `Hub::verify` by hub ID with 1, 2 and 8 concurrent tasks;
 //! - `POST /api/v1/verify` against a server on 127.0.0.1, port 0, with 1 and
 //!   8 concurrent requests.
@@ -76,7 +76,9 @@ async fn run(docs: usize) {
         rows.push(fixture.bench_verify_strict(threads));
     }
     rows.push(fixture.bench_jws_parse_verify());
-    rows.push(fixture.bench_store_reads().await);
+    for read in [StoreRead::Document, StoreRead::Key, StoreRead::Accreditations, StoreRead::History, StoreRead::All] {
+        rows.push(fixture.bench_store_read(read).await);
+    }
     for tasks in [1, 2, 8] {
         rows.push(fixture.bench_service(tasks).await);
     }
@@ -88,6 +90,7 @@ async fn run(docs: usize) {
     server.stop().await;
 
     print_table(&rows);
+    print_load_average("at end");
 }
 
 /// Prints the CPU model and the number of CPUs the process may use.
@@ -101,6 +104,17 @@ fn print_machine() {
         .unwrap_or_else(|| "unknown (no model name in /proc/cpuinfo)".to_owned());
     let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     println!("machine: {model}, {cpus} CPUs available");
+    print_load_average("at start");
+}
+
+/// Prints the 1, 5 and 15 minute load averages, so that a reader can tell
+/// whether other processes competed for the CPUs during the run.
+fn print_load_average(when: &str) {
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let averages: Vec<&str> = load.split_whitespace().take(3).collect();
+    if averages.len() == 3 {
+        println!("load average {when}: {} (1, 5, 15 min)", averages.join(" "));
+    }
 }
 
 /// A hub with one CAB and its registered documents, and the inputs every
@@ -220,26 +234,20 @@ impl Fixture {
         measure_sync("CompactJws parse + verify".into(), 1, self.docs() * RAW_PASSES, run)
     }
 
-    /// The four SQLite reads of `Hub::verify` for a signed document by hub
-    /// ID, without the checks themselves.
-    async fn bench_store_reads(&self) -> Row {
+    /// One of the SQLite reads of `Hub::verify` for a signed document by
+    /// hub ID, or all four in the order it makes them, without the checks.
+    async fn bench_store_read(&self, read: StoreRead) -> Row {
         let hub = self.hub.clone();
         let hub_ids = self.hub_ids.clone();
         let kid = Arc::new(self.kid.clone());
         let issuer = self.issuer_org_id;
-        let read = move |i: usize| {
+        let operation = move |i: usize| {
             let hub = hub.clone();
             let hub_id = hub_ids[i % hub_ids.len()];
             let kid = kid.clone();
-            async move {
-                let store = &hub.store;
-                store.get_document(hub_id).await.expect("get_document failed").expect("document not found");
-                store.get_key(&kid).await.expect("get_key failed").expect("key not found");
-                store.list_accreditations(issuer).await.expect("list_accreditations failed");
-                store.document_history(hub_id).await.expect("document_history failed");
-            }
+            async move { read.perform(&hub, hub_id, &kid, issuer).await }
         };
-        measure_async("store reads of one verify".into(), 1, self.docs(), read).await
+        measure_async(read.label().into(), 1, self.docs(), operation).await
     }
 
     /// `Hub::verify` by hub ID, `tasks` verifications in flight at a time.
@@ -285,6 +293,46 @@ impl Fixture {
             }
         };
         measure_async("POST /api/v1/verify".into(), tasks, self.docs(), post).await
+    }
+}
+
+/// The SQLite reads `Hub::verify` makes for a signed document by hub ID.
+#[derive(Debug, Clone, Copy)]
+enum StoreRead {
+    Document,
+    Key,
+    /// One query for the accreditations, then one per accreditation for its
+    /// status history.
+    Accreditations,
+    History,
+    All,
+}
+
+impl StoreRead {
+    fn label(self) -> &'static str {
+        match self {
+            StoreRead::Document => "store: get_document",
+            StoreRead::Key => "store: get_key",
+            StoreRead::Accreditations => "store: list_accreditations",
+            StoreRead::History => "store: document_history",
+            StoreRead::All => "store: all four reads",
+        }
+    }
+
+    async fn perform(self, hub: &Hub, hub_id: HubId, kid: &str, issuer: Uuid) {
+        let store = &hub.store;
+        if matches!(self, StoreRead::Document | StoreRead::All) {
+            store.get_document(hub_id).await.expect("get_document failed").expect("document not found");
+        }
+        if matches!(self, StoreRead::Key | StoreRead::All) {
+            store.get_key(kid).await.expect("get_key failed").expect("key not found");
+        }
+        if matches!(self, StoreRead::Accreditations | StoreRead::All) {
+            store.list_accreditations(issuer).await.expect("list_accreditations failed");
+        }
+        if matches!(self, StoreRead::History | StoreRead::All) {
+            store.document_history(hub_id).await.expect("document_history failed");
+        }
     }
 }
 

@@ -64,12 +64,15 @@ async fn lookup(State(hub): State<Arc<Hub>>, Query(query): Query<PageQuery>, hea
 
 async fn verification_page(
     State(hub): State<Arc<Hub>>,
-    Path(hub_id): Path<String>,
+    hub_id: Result<Path<String>, axum::extract::rejection::PathRejection>,
     Query(query): Query<PageQuery>,
     headers: HeaderMap,
 ) -> Response {
     let lang = language(&query, &headers);
-    verification_response(&hub, lang, hub_id).await
+    match hub_id {
+        Ok(Path(hub_id)) => verification_response(&hub, lang, hub_id).await,
+        Err(rejection) => page(StatusCode::BAD_REQUEST, lang, hub.pages.not_found(lang, "", &rejection.body_text())),
+    }
 }
 
 async fn verification_response(hub: &Hub, lang: Lang, hub_id: String) -> Response {

@@ -50,13 +50,6 @@ pub fn parse_opt_ts(text: Option<String>) -> Result<Option<OffsetDateTime>, Stor
     text.as_deref().map(parse_ts).transpose()
 }
 
-/// Current time truncated to the stored precision, so that a value read back
-/// equals the value written.
-pub fn now() -> OffsetDateTime {
-    let t = OffsetDateTime::now_utc();
-    t.replace_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
-}
-
 pub fn parse<T: FromStr>(column: &str, text: &str) -> Result<T, StoreError>
 where
     T::Err: std::fmt::Display,

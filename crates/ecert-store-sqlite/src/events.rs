@@ -5,7 +5,8 @@ use ecert_store::{Actor, Event, EventKind, StoreError, StoreResult};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 use time::OffsetDateTime;
 
-use crate::codec::{db_error, from_json, now, opt_uuid, parse_ts, to_json, ts};
+use crate::codec::{db_error, from_json, opt_uuid, parse_ts, to_json, ts};
+use ecert_store::now;
 
 /// The facts of a new event; the sequence number and record time are
 /// assigned on append.

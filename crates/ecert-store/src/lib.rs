@@ -29,6 +29,17 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Truncates a time to microseconds, the precision every backend stores, so
+/// that a value returned when it is written equals the value read back.
+pub fn stored_precision(t: time::OffsetDateTime) -> time::OffsetDateTime {
+    t.replace_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
+}
+
+/// The current UTC time at stored precision.
+pub fn now() -> time::OffsetDateTime {
+    stored_precision(time::OffsetDateTime::now_utc())
+}
+
 /// The hub's persistent state. Implementations: SQLite (embedded default)
 /// and PostgreSQL.
 #[async_trait]

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use ecert_core::document::SCHEMA_JSON;
@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::extract::{ApiJson, ApiQuery, decode_base64, parse_hub_id};
+use super::extract::{ApiJson, ApiPath, ApiQuery, decode_base64, parse_hub_id};
 use super::organisations::bad_cursor;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -242,7 +242,7 @@ async fn search_documents(
 #[utoipa::path(get, path = "/api/v1/documents/{hub_id}", tag = "documents", security(("bearer" = [])),
     params(("hub_id" = String, Path, example = "UZ-CC-7Q3K-9XMP-H")),
     responses((status = 200, body = DocumentBody), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn get_document(State(hub): State<Arc<Hub>>, _caller: Caller, Path(hub_id): Path<String>) -> ApiResult<Json<DocumentBody>> {
+async fn get_document(State(hub): State<Arc<Hub>>, _caller: Caller, ApiPath(hub_id): ApiPath<String>) -> ApiResult<Json<DocumentBody>> {
     let document = hub.document(parse_hub_id(&hub_id)?).await?;
     Ok(Json(DocumentBody::new(&hub, document)))
 }
@@ -281,7 +281,7 @@ impl From<StatusChangeRecord> for StatusChangeBody {
 /// The status history of a document.
 #[utoipa::path(get, path = "/api/v1/documents/{hub_id}/history", tag = "documents", security(("bearer" = [])),
     params(("hub_id" = String, Path)), responses((status = 200, body = Vec<StatusChangeBody>), (status = 404, body = ErrorBody)))]
-async fn document_history(State(hub): State<Arc<Hub>>, _caller: Caller, Path(hub_id): Path<String>) -> ApiResult<Json<Vec<StatusChangeBody>>> {
+async fn document_history(State(hub): State<Arc<Hub>>, _caller: Caller, ApiPath(hub_id): ApiPath<String>) -> ApiResult<Json<Vec<StatusChangeBody>>> {
     let document = hub.document(parse_hub_id(&hub_id)?).await?;
     Ok(Json(hub.store.document_history(document.hub_id).await?.into_iter().map(Into::into).collect()))
 }
@@ -304,7 +304,7 @@ pub struct StatusChangeRequest {
 async fn change_status(
     State(hub): State<Arc<Hub>>,
     caller: Caller,
-    Path(hub_id): Path<String>,
+    ApiPath(hub_id): ApiPath<String>,
     ApiJson(body): ApiJson<StatusChangeRequest>,
 ) -> ApiResult<Json<DocumentBody>> {
     let document = hub
@@ -317,7 +317,7 @@ async fn change_status(
 #[utoipa::path(get, path = "/api/v1/documents/{hub_id}/jws", tag = "documents", security(("bearer" = [])),
     params(("hub_id" = String, Path)),
     responses((status = 200, content_type = "application/vc+jwt", body = String), (status = 404, body = ErrorBody)))]
-async fn signed_original(State(hub): State<Arc<Hub>>, _caller: Caller, Path(hub_id): Path<String>) -> ApiResult<Response> {
+async fn signed_original(State(hub): State<Arc<Hub>>, _caller: Caller, ApiPath(hub_id): ApiPath<String>) -> ApiResult<Response> {
     let document = hub.document(parse_hub_id(&hub_id)?).await?;
     let jws = document
         .jws
@@ -329,16 +329,19 @@ async fn signed_original(State(hub): State<Arc<Hub>>, _caller: Caller, Path(hub_
 #[utoipa::path(get, path = "/api/v1/documents/{hub_id}/file", tag = "documents", security(("bearer" = [])),
     params(("hub_id" = String, Path)),
     responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404, body = ErrorBody)))]
-async fn document_file(State(hub): State<Arc<Hub>>, _caller: Caller, Path(hub_id): Path<String>) -> ApiResult<Response> {
+async fn document_file(State(hub): State<Arc<Hub>>, _caller: Caller, ApiPath(hub_id): ApiPath<String>) -> ApiResult<Response> {
     let document = hub.document(parse_hub_id(&hub_id)?).await?;
     let sha = document.file_sha256.ok_or_else(|| ApiError::not_found(format!("file of {hub_id}")))?;
-    let bytes = hub.blobs.get(&sha).await.map_err(|e| match e {
-        ecert_store::blob::BlobError::NotFound(_) => ApiError::not_found(format!(
-            "file of {hub_id} (its country keeps files in the national system{})",
-            document.file_url.map(|u| format!(": {u}")).unwrap_or_default()
-        )),
-        other => other.into(),
-    })?;
+    let bytes = match hub.blobs.get(&sha).await {
+        Ok(bytes) => bytes,
+        Err(ecert_store::blob::BlobError::NotFound(_)) => {
+            let location = document.file_url.map(|url| format!("; the issuer gives its location as {url}")).unwrap_or_default();
+            return Err(ApiError::not_found(format!(
+                "file of {hub_id}: the hub recorded only its SHA-256 {sha}{location}"
+            )));
+        }
+        Err(other) => return Err(other.into()),
+    };
     Ok(([(header::CONTENT_TYPE, "application/pdf")], bytes).into_response())
 }
 
@@ -346,7 +349,7 @@ async fn document_file(State(hub): State<Arc<Hub>>, _caller: Caller, Path(hub_id
 #[utoipa::path(get, path = "/api/v1/documents/{hub_id}/qr.png", tag = "documents",
     params(("hub_id" = String, Path)),
     responses((status = 200, content_type = "image/png", body = Vec<u8>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn qr_png(State(hub): State<Arc<Hub>>, Path(hub_id): Path<String>) -> ApiResult<Response> {
+async fn qr_png(State(hub): State<Arc<Hub>>, ApiPath(hub_id): ApiPath<String>) -> ApiResult<Response> {
     let document = hub.document(parse_hub_id(&hub_id)?).await?;
     let png = ecert_web::qr::qr_png(&hub.public_url(document.hub_id), 8).map_err(|e| {
         tracing::error!(error = %e, "QR rendering failed");
@@ -359,7 +362,7 @@ async fn qr_png(State(hub): State<Arc<Hub>>, Path(hub_id): Path<String>) -> ApiR
 #[utoipa::path(get, path = "/api/v1/documents/{hub_id}/qr.svg", tag = "documents",
     params(("hub_id" = String, Path)),
     responses((status = 200, content_type = "image/svg+xml", body = String), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn qr_svg(State(hub): State<Arc<Hub>>, Path(hub_id): Path<String>) -> ApiResult<Response> {
+async fn qr_svg(State(hub): State<Arc<Hub>>, ApiPath(hub_id): ApiPath<String>) -> ApiResult<Response> {
     let document = hub.document(parse_hub_id(&hub_id)?).await?;
     let svg = ecert_web::qr::qr_svg(&hub.public_url(document.hub_id)).map_err(|e| {
         tracing::error!(error = %e, "QR rendering failed");

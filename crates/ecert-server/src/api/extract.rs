@@ -70,6 +70,32 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     }
 }
 
+/// Path parameters. A segment that is not valid UTF-8 gets the JSON error
+/// shape rather than axum's plain-text rejection.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(ApiPath(value)),
+            Err(rejection) => {
+                // The message names the parameter in backticks, e.g. "Invalid UTF-8 in `hub_id`".
+                let text = rejection.body_text();
+                let field = text.split('`').nth(1).map(str::to_owned);
+                let code = if field.as_deref() == Some("hub_id") { "invalid_hub_id" } else { "invalid_path" };
+                let mut error = ApiError::bad_request(code, text)
+                    .fix("path parameters are UTF-8 text, such as the hub ID UZ-CC-7Q3K-9XMP-H");
+                if let Some(field) = field {
+                    error = error.field(field);
+                }
+                Err(error)
+            }
+        }
+    }
+}
+
 /// Parses a hub ID from a path segment with a helpful error.
 pub fn parse_hub_id(text: &str) -> Result<HubId, ApiError> {
     text.parse::<HubId>().map_err(|e| {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use ecert_core::jose::{Algorithm, PublicJwk};
 use ecert_core::keys::{KeyPurpose, KeyStatus};
@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiPath};
 use super::organisations::parse_uuid;
 use crate::auth::Caller;
 use crate::error::{ApiResult, ErrorBody};
@@ -96,7 +96,7 @@ fn document_signing() -> KeyPurpose {
 /// List an organisation's keys (public).
 #[utoipa::path(get, path = "/api/v1/organisations/{id}/keys", tag = "keys",
     params(("id" = Uuid, Path)), responses((status = 200, body = Vec<KeyBody>), (status = 404, body = ErrorBody)))]
-async fn list_keys(State(hub): State<Arc<Hub>>, Path(id): Path<String>) -> ApiResult<Json<Vec<KeyBody>>> {
+async fn list_keys(State(hub): State<Arc<Hub>>, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Vec<KeyBody>>> {
     let org = hub.organisation(parse_uuid(&id)?).await?;
     Ok(Json(hub.store.list_keys(org.id).await?.into_iter().map(Into::into).collect()))
 }
@@ -109,7 +109,7 @@ async fn list_keys(State(hub): State<Arc<Hub>>, Path(id): Path<String>) -> ApiRe
 async fn register_key(
     State(hub): State<Arc<Hub>>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<NewKeyBody>,
 ) -> ApiResult<(StatusCode, Json<KeyBody>)> {
     let new = NewKey {
@@ -126,7 +126,7 @@ async fn register_key(
 /// Read a key by its kid (public).
 #[utoipa::path(get, path = "/api/v1/keys/{kid}", tag = "keys",
     params(("kid" = String, Path)), responses((status = 200, body = KeyBody), (status = 404, body = ErrorBody)))]
-async fn get_key(State(hub): State<Arc<Hub>>, Path(kid): Path<String>) -> ApiResult<Json<KeyBody>> {
+async fn get_key(State(hub): State<Arc<Hub>>, ApiPath(kid): ApiPath<String>) -> ApiResult<Json<KeyBody>> {
     Ok(Json(hub.key(&kid).await?.into()))
 }
 
@@ -146,7 +146,7 @@ pub struct KeyStatusBody {
 async fn retire_key(
     State(hub): State<Arc<Hub>>,
     caller: Caller,
-    Path(kid): Path<String>,
+    ApiPath(kid): ApiPath<String>,
     ApiJson(body): ApiJson<KeyStatusBody>,
 ) -> ApiResult<Json<KeyBody>> {
     let key = hub.change_key_status(Principal::Api(&caller), &kid, KeyStatus::Retired, body.effective_at, body.reason).await?;
@@ -160,7 +160,7 @@ async fn retire_key(
 async fn revoke_key(
     State(hub): State<Arc<Hub>>,
     caller: Caller,
-    Path(kid): Path<String>,
+    ApiPath(kid): ApiPath<String>,
     ApiJson(body): ApiJson<KeyStatusBody>,
 ) -> ApiResult<Json<KeyBody>> {
     let key = hub.change_key_status(Principal::Api(&caller), &kid, KeyStatus::Revoked, body.effective_at, body.reason).await?;

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use ecert_core::party::{Accreditation, AccreditationStandard, AccreditationStatus, OrgKind, Role};
 use ecert_core::{CountryCode, DocType};
@@ -14,7 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::extract::{ApiJson, ApiQuery};
+use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::{Hub, Principal};
@@ -134,7 +134,7 @@ async fn create_organisation(
 #[utoipa::path(get, path = "/api/v1/organisations/{id}", tag = "parties", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Organisation id")),
     responses((status = 200, body = OrganisationBody), (status = 404, body = ErrorBody)))]
-async fn get_organisation(State(hub): State<Arc<Hub>>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<OrganisationBody>> {
+async fn get_organisation(State(hub): State<Arc<Hub>>, caller: Caller, ApiPath(id): ApiPath<String>) -> ApiResult<Json<OrganisationBody>> {
     let org = hub.organisation(parse_uuid(&id)?).await?;
     Principal::Api(&caller).require_country_reader(org.country)?;
     Ok(Json(org.into()))
@@ -196,7 +196,7 @@ impl From<AccreditationRecord> for AccreditationBody {
 /// List an organisation's accreditations and designations.
 #[utoipa::path(get, path = "/api/v1/organisations/{id}/accreditations", tag = "parties", security(("bearer" = [])),
     params(("id" = Uuid, Path)), responses((status = 200, body = Vec<AccreditationBody>), (status = 404, body = ErrorBody)))]
-async fn list_accreditations(State(hub): State<Arc<Hub>>, caller: Caller, Path(id): Path<String>) -> ApiResult<Json<Vec<AccreditationBody>>> {
+async fn list_accreditations(State(hub): State<Arc<Hub>>, caller: Caller, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Vec<AccreditationBody>>> {
     let org = hub.organisation(parse_uuid(&id)?).await?;
     Principal::Api(&caller).require_country_reader(org.country)?;
     Ok(Json(hub.store.list_accreditations(org.id).await?.into_iter().map(Into::into).collect()))
@@ -209,7 +209,7 @@ async fn list_accreditations(State(hub): State<Arc<Hub>>, caller: Caller, Path(i
 async fn add_accreditation(
     State(hub): State<Arc<Hub>>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<AccreditationBody>,
 ) -> ApiResult<(StatusCode, Json<AccreditationBody>)> {
     let accreditation = Accreditation {
@@ -244,7 +244,7 @@ pub struct AccreditationStatusBody {
 async fn change_accreditation_status(
     State(hub): State<Arc<Hub>>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<AccreditationStatusBody>,
 ) -> ApiResult<Json<AccreditationBody>> {
     let record = hub
@@ -276,7 +276,7 @@ pub struct CreatedToken {
 async fn create_token(
     State(hub): State<Arc<Hub>>,
     caller: Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<NewToken>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     let (token, secret) = hub.create_token(Principal::Api(&caller), parse_uuid(&id)?, body.roles, body.label).await?;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use ecert_core::document::pick_lang;
 use ecert_core::{CountryCode, DocType, HubId, VerificationResult};
 use ecert_store::DocumentRecord;
@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::extract::{ApiJson, ApiQuery, decode_base64};
+use super::extract::{ApiJson, ApiPath, ApiQuery, decode_base64};
 use crate::Hub;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::service::verification::{Request, Subject};
@@ -137,7 +137,7 @@ pub struct VerificationQuery {
     responses((status = 200, body = VerifyResponse), (status = 400, body = ErrorBody)))]
 async fn verify_hub_id(
     State(hub): State<Arc<Hub>>,
-    Path(hub_id): Path<String>,
+    ApiPath(hub_id): ApiPath<String>,
     ApiQuery(query): ApiQuery<VerificationQuery>,
 ) -> ApiResult<Json<VerifyResponse>> {
     let outcome = hub

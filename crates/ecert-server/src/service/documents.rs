@@ -42,7 +42,7 @@ struct Signer {
 impl Hub {
     /// Registers a signed document (compact JWS).
     pub async fn submit_signed(&self, who: Principal<'_>, jws: &str, file: Option<FileInput>) -> ApiResult<Registered> {
-        let now = OffsetDateTime::now_utc();
+        let now = ecert_store::now();
 
         // 1. Structure and algorithm.
         let parsed = CompactJws::parse(jws).map_err(|e| jose_error(e, "jws"))?;
@@ -91,7 +91,7 @@ impl Hub {
         credential: &serde_json::Value,
         file: Option<FileInput>,
     ) -> ApiResult<Registered> {
-        let now = OffsetDateTime::now_utc();
+        let now = ecert_store::now();
         if who.caller().is_none() && !matches!(who, Principal::System) {
             return Err(ApiError::unauthorized());
         }
@@ -193,6 +193,11 @@ impl Hub {
         let same_number = self.store.find_documents_by_number(draft.issuer.id, &content.national_number).await?;
         match content.supersedes {
             None => {
+                // A concurrent copy of this very payload may have committed
+                // since the payload lookup: that is a resubmission, not a conflict.
+                if let Some(existing) = same_number.iter().find(|d| d.payload_sha256 == draft.payload_sha256) {
+                    return Ok(Registered { record: existing.clone(), created: false });
+                }
                 if let Some(existing) = same_number.first() {
                     return Err(ApiError::conflict(
                         "national_number_taken",
@@ -326,22 +331,42 @@ impl Hub {
                     tracing::info!(document.hub_id = %hub_id, country = %record.country, trust_basis = record.trust_basis.as_str(), "document registered");
                     return Ok(Registered { record, created: true });
                 }
-                Err(StoreError::Conflict(message)) if message.contains("hub_id") => continue,
-                Err(StoreError::Conflict(message)) if message.contains("payload_sha256") => {
-                    // A concurrent identical submission won the race.
-                    if let Some(existing) = self.store.find_document_by_payload(draft.issuer.id, &draft.payload_sha256).await? {
-                        return Ok(Registered { record: existing, created: false });
-                    }
-                    return Err(ApiError::conflict("conflict", message));
-                }
-                Err(StoreError::Conflict(message)) => {
-                    return Err(ApiError::conflict("conflict", message).field("credentialSubject.supersedes"));
-                }
+                Err(StoreError::Conflict(message)) if message.contains("documents.hub_id") => continue,
+                Err(StoreError::Conflict(message)) => return self.lost_race(&draft, message).await,
                 Err(other) => return Err(other.into()),
             }
         }
         tracing::error!("four hub ID collisions in a row; the random source is suspect");
         Err(ApiError::internal())
+    }
+
+    /// Resolves a conflict the database reported on insert after the
+    /// service's own checks passed, because a concurrent writer got there
+    /// first: an identical payload is a resubmission and returns the entry;
+    /// anything else is a 409 with the code the sequential path would give.
+    async fn lost_race(&self, draft: &Draft, message: String) -> ApiResult<Registered> {
+        if let Some(existing) = self.store.find_document_by_payload(draft.issuer.id, &draft.payload_sha256).await? {
+            return Ok(Registered { record: existing, created: false });
+        }
+        if let Some(old) = draft.content.supersedes {
+            let current = self.store.get_document(old).await?;
+            if current.is_some_and(|d| d.status != DocumentStatus::Valid) {
+                return Err(ApiError::conflict(
+                    "supersedes_not_valid",
+                    format!("document {old} was changed by a concurrent request; only a valid entry can be superseded"),
+                )
+                .field("credentialSubject.supersedes"));
+            }
+        }
+        if message.contains("national_number") {
+            return Err(ApiError::conflict(
+                "national_number_taken",
+                format!("national number {} was registered by a concurrent request", draft.content.national_number),
+            )
+            .field("credentialSubject.nationalNumber"));
+        }
+        tracing::warn!(%message, "document insert conflict");
+        Err(ApiError::conflict("conflict", message))
     }
 
     pub async fn document(&self, hub_id: HubId) -> ApiResult<DocumentRecord> {
@@ -378,8 +403,8 @@ impl Hub {
         if reason.is_empty() || reason.chars().count() > 2000 {
             errors.push(FieldError::new("reason", "must say why, in 1-2000 characters"));
         }
-        let now = OffsetDateTime::now_utc();
-        let effective_at = effective_at.unwrap_or(now);
+        let now = ecert_store::now();
+        let effective_at = effective_at.map(ecert_store::stored_precision).unwrap_or(now);
         let skew = time::Duration::try_from(self.config.clock_skew).unwrap_or(time::Duration::minutes(5));
         if effective_at > now + skew {
             errors.push(FieldError::new("effective_at", "cannot be in the future"));

@@ -63,7 +63,7 @@ impl Hub {
             }
         };
         let kid = jwk.thumbprint().map_err(|e| ApiError::unprocessable("invalid_jwk", e.to_string()).field("jwk"))?;
-        let valid_from = new.valid_from.unwrap_or_else(OffsetDateTime::now_utc);
+        let valid_from = new.valid_from.map(ecert_store::stored_precision).unwrap_or_else(ecert_store::now);
         if new.valid_until.is_some_and(|until| until <= valid_from) {
             return Err(ApiError::validation(vec![FieldError::new("valid_until", "must be after valid_from")]));
         }
@@ -86,7 +86,7 @@ impl Hub {
                 compromised_at: None,
             },
             registered_by: who.caller().map(|c| c.org.id),
-            created_at: OffsetDateTime::now_utc(),
+            created_at: ecert_store::now(),
         };
         self.store.insert_key(&key, who.actor()).await?;
         Ok(key)
@@ -114,7 +114,7 @@ impl Hub {
         if reason.trim().is_empty() {
             return Err(ApiError::validation(vec![FieldError::new("reason", "must say why the key is retired or revoked")]));
         }
-        let now = OffsetDateTime::now_utc();
+        let now = ecert_store::now();
         let effective_at = effective_at.unwrap_or(now);
         match (key.validity.status, to) {
             (KeyStatus::Active, KeyStatus::Retired) => {

@@ -80,7 +80,7 @@ impl Hub {
             kind,
             registration_number: registration_number.trim().to_owned(),
             name: name.trim().to_owned(),
-            created_at: OffsetDateTime::now_utc(),
+            created_at: ecert_store::now(),
         };
         self.store.insert_organisation(&org, who.actor()).await.map_err(|e| match e {
             ecert_store::StoreError::Conflict(_) => ApiError::conflict(
@@ -141,7 +141,7 @@ impl Hub {
         if accreditation.status_history.is_empty() {
             accreditation.status_history = vec![(accreditation.valid_from, AccreditationStatus::Active)];
         }
-        let record = AccreditationRecord { id: Uuid::now_v7(), org_id, accreditation, created_at: OffsetDateTime::now_utc() };
+        let record = AccreditationRecord { id: Uuid::now_v7(), org_id, accreditation, created_at: ecert_store::now() };
         self.store.insert_accreditation(&record, who.actor()).await?;
         Ok(record)
     }
@@ -169,7 +169,7 @@ impl Hub {
         let change = AccreditationStatusChange {
             id,
             to,
-            effective_at: effective_at.unwrap_or_else(OffsetDateTime::now_utc),
+            effective_at: effective_at.map(ecert_store::stored_precision).unwrap_or_else(ecert_store::now),
             reason: reason.trim().to_owned(),
         };
         Ok(self.store.change_accreditation_status(&change, who.actor()).await?)
@@ -197,7 +197,7 @@ impl Hub {
             roles,
             token_hash: token_hash(&secret),
             label: label.trim().to_owned(),
-            created_at: OffsetDateTime::now_utc(),
+            created_at: ecert_store::now(),
             revoked_at: None,
         };
         self.store.insert_token(&token, who.actor()).await?;
@@ -247,7 +247,7 @@ impl Hub {
             password_hash: hash,
             roles,
             locale: None,
-            created_at: OffsetDateTime::now_utc(),
+            created_at: ecert_store::now(),
         };
         self.store.insert_user(&user, who.actor()).await.map_err(|e| match e {
             ecert_store::StoreError::Conflict(_) => {
