@@ -175,7 +175,7 @@ async fn corrected_reissue_supersedes_old_entry() {
 
     let (status, history) = get(&app, &format!("/api/v1/documents/{old}/history"), Some(&world.cab.token)).await;
     assert_eq!(status, 200, "body: {history}");
-    let changes = history.as_array().unwrap();
+    let changes = history["items"].as_array().unwrap();
     assert_eq!(changes.len(), 1, "body: {history}");
     assert_eq!(changes[0]["action"], "supersede", "body: {history}");
     assert_eq!(changes[0]["from"], "valid", "body: {history}");
@@ -736,7 +736,7 @@ async fn history_lists_status_changes() {
     let (status, history) = get(&app, &format!("/api/v1/documents/{hub_id}/history"), Some(&world.cab.token)).await;
 
     assert_eq!(status, 200, "body: {history}");
-    let changes = history.as_array().unwrap();
+    let changes = history["items"].as_array().unwrap();
     assert_eq!(changes.len(), 1, "body: {history}");
     assert_eq!(changes[0]["action"], "suspend", "body: {history}");
     assert_eq!(changes[0]["from"], "valid", "body: {history}");
@@ -755,7 +755,7 @@ async fn history_of_new_document_empty() {
     let (status, history) = get(&app, &format!("/api/v1/documents/{hub_id}/history"), Some(&world.cab.token)).await;
 
     assert_eq!(status, 200, "body: {history}");
-    assert_eq!(history, json!([]), "body: {history}");
+    assert_eq!(history["items"], json!([]), "body: {history}");
 }
 
 #[tokio::test]
@@ -782,7 +782,7 @@ async fn status_suspend_reinstate_withdraw() {
         assert_eq!(body["status"], expected, "{action}; body: {body}");
     }
     let (_, history) = get(&app, &format!("/api/v1/documents/{hub_id}/history"), Some(&world.cab.token)).await;
-    let actions: Vec<&str> = history.as_array().unwrap().iter().filter_map(|c| c["action"].as_str()).collect();
+    let actions: Vec<&str> = history["items"].as_array().unwrap().iter().filter_map(|c| c["action"].as_str()).collect();
     assert_eq!(actions, ["suspend", "reinstate", "withdraw"], "body: {history}");
 }
 
@@ -892,7 +892,7 @@ async fn status_by_national_admin_allowed() {
     assert_eq!(status, 200, "body: {body}");
     assert_eq!(body["status"], "suspended", "body: {body}");
     let (_, history) = get(&app, &format!("/api/v1/documents/{hub_id}/history"), Some(&world.cab.token)).await;
-    assert_eq!(history[0]["actor_org_id"], world.authority.id.to_string(), "body: {history}");
+    assert_eq!(history["items"][0]["actor_org_id"], world.authority.id.to_string(), "body: {history}");
 }
 
 #[tokio::test]
@@ -1209,7 +1209,7 @@ async fn concurrent_suspensions_apply_once() {
         assert!(["invalid_transition", "status_changed_concurrently"].contains(&code), "body: {body}");
     }
     let (_, history) = get(&app, &format!("/api/v1/documents/{hub_id}/history"), Some(&world.cab.token)).await;
-    assert_eq!(history.as_array().unwrap().len(), 1, "one recorded change; body: {history}");
+    assert_eq!(history["items"].as_array().unwrap().len(), 1, "one recorded change; body: {history}");
 }
 
 // ---- files kept elsewhere and expiry ----

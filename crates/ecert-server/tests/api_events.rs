@@ -169,7 +169,7 @@ async fn events_omit_status_reason() {
     let world = common::world(&app.hub).await;
     let hub_id = document_with_status_change(&app, &world).await;
     let (_, accreditations) = get(&app, &format!("/api/v1/organisations/{}/accreditations", world.cab.org.id), Some(&world.authority_token)).await;
-    let accreditation_id = accreditations[0]["id"].as_str().unwrap();
+    let accreditation_id = accreditations["items"][0]["id"].as_str().unwrap();
     let (status, body) = api_support::post(
         &app,
         &format!("/api/v1/accreditations/{accreditation_id}/status"),
@@ -185,7 +185,7 @@ async fn events_omit_status_reason() {
     let page = list(&app, &world.operator_token, "after=0").await;
 
     let (_, history) = get(&app, &format!("/api/v1/documents/{hub_id}/history"), Some(&world.cab.token)).await;
-    assert_eq!(history[0]["reason"], PERSONAL_REASON, "the reason is kept outside the log; body: {history}");
+    assert_eq!(history["items"][0]["reason"], PERSONAL_REASON, "the reason is kept outside the log; body: {history}");
     for kind in ["document.status_changed", "accreditation.status_changed", "key.status_changed"] {
         assert!(kinds(&page).contains(&kind), "{kind} is logged; body: {page}");
     }

@@ -85,7 +85,7 @@ async fn key_register_private_jwk_rejected() {
 
     assert_error_field(status, &body, 422, "invalid_jwk", "jwk");
     let (_, keys) = get(&app, &format!("/api/v1/organisations/{cab_id}/keys"), None).await;
-    assert_eq!(keys, json!([]), "nothing was stored");
+    assert_eq!(keys["items"], json!([]), "nothing was stored");
 }
 
 #[tokio::test]
@@ -176,7 +176,7 @@ async fn key_list_is_public() {
     let (status, body) = get(&app, &format!("/api/v1/organisations/{}/keys", world.cab.org.id), None).await;
 
     assert_eq!(status, 200, "body: {body}");
-    let keys = body.as_array().unwrap();
+    let keys = body["items"].as_array().unwrap();
     assert_eq!(keys.len(), 1, "body: {body}");
     assert_eq!(keys[0]["kid"], world.cab.kid, "body: {body}");
     assert_eq!(keys[0]["status"], "active", "body: {body}");
@@ -360,4 +360,26 @@ async fn hub_keys_lists_eddsa_key() {
     assert_eq!(key["crv"], "Ed25519", "body: {body}");
     assert!(key["kid"].as_str().is_some_and(|k| !k.is_empty()), "body: {body}");
     assert!(key.get("d").is_none(), "no private member is published; body: {body}");
+}
+
+#[tokio::test]
+async fn key_list_pages_by_kid() {
+    let app = common::spawn_app().await;
+    let world = common::world(&app.hub).await;
+    let second = common::public_jwk(&common::signing_key(61));
+    let path = format!("/api/v1/organisations/{}/keys", world.cab.org.id);
+    let (status, body) = post(&app, &path, Some(&world.authority_token), &json!({"jwk": second})).await;
+    assert_eq!(status, 201, "body: {body}");
+
+    let (_, first) = get(&app, &format!("{path}?limit=1"), None).await;
+    assert_eq!(first["items"].as_array().unwrap().len(), 1, "body: {first}");
+    assert_eq!(first["next"], world.cab.kid, "body: {first}");
+    let (_, rest) = get(&app, &format!("{path}?limit=1&after={}", world.cab.kid), None).await;
+    assert_eq!(rest["items"][0]["kid"], body["kid"], "body: {rest}");
+    assert!(rest["next"].is_null(), "body: {rest}");
+
+    let (status, bad) = get(&app, &format!("{path}?after=no-such-kid"), None).await;
+    assert_eq!(status, 400, "body: {bad}");
+    assert_eq!(bad["error"]["code"], "invalid_cursor", "body: {bad}");
+    assert_eq!(bad["error"]["field"], "after", "body: {bad}");
 }

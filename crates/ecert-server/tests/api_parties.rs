@@ -32,10 +32,10 @@ async fn countries_list_with_token() {
     let (status, body) = get(&app, "/api/v1/countries", Some(&world.cab.token)).await;
 
     assert_eq!(status, 200, "body: {body}");
-    let codes: Vec<&str> = body.as_array().unwrap().iter().filter_map(|c| c["code"].as_str()).collect();
+    let codes: Vec<&str> = body["items"].as_array().unwrap().iter().filter_map(|c| c["code"].as_str()).collect();
     assert!(codes.contains(&"UZ"), "UZ is listed; body: {body}");
     assert!(codes.contains(&"KG"), "KG is listed; body: {body}");
-    let uzbekistan = body.as_array().unwrap().iter().find(|c| c["code"] == "UZ").unwrap();
+    let uzbekistan = body["items"].as_array().unwrap().iter().find(|c| c["code"] == "UZ").unwrap();
     assert_eq!(uzbekistan["track"], "A", "body: {body}");
     assert_eq!(uzbekistan["data_policy"], "full", "body: {body}");
 }
@@ -76,7 +76,7 @@ async fn country_upsert_by_operator_succeeds() {
 
     let (status, list) = get(&app, "/api/v1/countries", Some(&world.operator_token)).await;
     assert_eq!(status, 200, "body: {list}");
-    let stored: Vec<&Value> = list.as_array().unwrap().iter().filter(|c| c["code"] == "KZ").collect();
+    let stored: Vec<&Value> = list["items"].as_array().unwrap().iter().filter(|c| c["code"] == "KZ").collect();
     assert_eq!(stored.len(), 1, "the upsert updates, not duplicates; body: {list}");
     assert_eq!(stored[0]["track"], "A", "body: {list}");
     assert_eq!(stored[0]["data_policy"], "full", "body: {list}");
@@ -92,7 +92,7 @@ async fn country_upsert_by_national_admin_forbidden() {
 
     assert_error(status, &body, 403, "forbidden");
     let (_, list) = get(&app, "/api/v1/countries", Some(&world.authority_token)).await;
-    let uzbekistan = list.as_array().unwrap().iter().find(|c| c["code"] == "UZ").unwrap();
+    let uzbekistan = list["items"].as_array().unwrap().iter().find(|c| c["code"] == "UZ").unwrap();
     assert_eq!(uzbekistan["track"], "A", "the rejected upsert changed nothing; body: {list}");
 }
 
@@ -445,7 +445,7 @@ async fn accreditation_list_returns_records() {
     let (status, body) = get(&app, &format!("/api/v1/organisations/{}/accreditations", world.cab.org.id), Some(&world.authority_token)).await;
 
     assert_eq!(status, 200, "body: {body}");
-    let records = body.as_array().unwrap();
+    let records = body["items"].as_array().unwrap();
     assert_eq!(records.len(), 1, "body: {body}");
     assert_eq!(records[0]["standard"], "ISO/IEC 17065", "body: {body}");
     assert_eq!(records[0]["hs_prefixes"], json!(["6907", "2523"]), "body: {body}");
@@ -472,7 +472,7 @@ async fn accreditation_status_change_with_reason() {
     let app = common::spawn_app().await;
     let world = common::world(&app.hub).await;
     let (_, list) = get(&app, &format!("/api/v1/organisations/{}/accreditations", world.cab.org.id), Some(&world.authority_token)).await;
-    let id = list[0]["id"].as_str().unwrap();
+    let id = list["items"][0]["id"].as_str().unwrap();
 
     let (status, body) = post(
         &app,
@@ -486,7 +486,7 @@ async fn accreditation_status_change_with_reason() {
     assert_eq!(body["id"], id, "body: {body}");
     assert_eq!(body["status"], "suspended", "body: {body}");
     let (_, list) = get(&app, &format!("/api/v1/organisations/{}/accreditations", world.cab.org.id), Some(&world.authority_token)).await;
-    assert_eq!(list[0]["status"], "suspended", "the change is stored; body: {list}");
+    assert_eq!(list["items"][0]["status"], "suspended", "the change is stored; body: {list}");
 }
 
 #[tokio::test]
@@ -494,7 +494,7 @@ async fn accreditation_status_change_blank_reason() {
     let app = common::spawn_app().await;
     let world = common::world(&app.hub).await;
     let (_, list) = get(&app, &format!("/api/v1/organisations/{}/accreditations", world.cab.org.id), Some(&world.authority_token)).await;
-    let id = list[0]["id"].as_str().unwrap();
+    let id = list["items"][0]["id"].as_str().unwrap();
 
     let (status, body) = post(
         &app,
@@ -506,7 +506,7 @@ async fn accreditation_status_change_blank_reason() {
 
     assert_error_field(status, &body, 422, "validation_failed", "reason");
     let (_, list) = get(&app, &format!("/api/v1/organisations/{}/accreditations", world.cab.org.id), Some(&world.authority_token)).await;
-    assert_eq!(list[0]["status"], "active", "the rejected change is not stored; body: {list}");
+    assert_eq!(list["items"][0]["status"], "active", "the rejected change is not stored; body: {list}");
 }
 
 #[tokio::test]
@@ -514,7 +514,7 @@ async fn accreditation_status_change_missing_reason() {
     let app = common::spawn_app().await;
     let world = common::world(&app.hub).await;
     let (_, list) = get(&app, &format!("/api/v1/organisations/{}/accreditations", world.cab.org.id), Some(&world.authority_token)).await;
-    let id = list[0]["id"].as_str().unwrap();
+    let id = list["items"][0]["id"].as_str().unwrap();
 
     let (status, body) = post(
         &app,
@@ -533,7 +533,7 @@ async fn accreditation_status_by_other_country_forbidden() {
     let world = common::world(&app.hub).await;
     let (_, kyrgyz_token) = kyrgyz_authority(&app).await;
     let (_, list) = get(&app, &format!("/api/v1/organisations/{}/accreditations", world.cab.org.id), Some(&world.authority_token)).await;
-    let id = list[0]["id"].as_str().unwrap();
+    let id = list["items"][0]["id"].as_str().unwrap();
 
     let (status, body) = post(
         &app,

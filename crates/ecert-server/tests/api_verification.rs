@@ -188,7 +188,7 @@ async fn verify_as_of_backdated_suspension() {
     assert_outcome(&result, "status", "failed", "suspended");
 
     let (_, history) = get(&app, &format!("/api/v1/documents/{hub_id}/history"), Some(&world.cab.token)).await;
-    let change = &history[0];
+    let change = &history["items"][0];
     assert!(
         parse_time(&change["recorded_at"]) > parse_time(&change["effective_at"]),
         "a backdated change records both times; body: {history}"
@@ -279,7 +279,7 @@ async fn backdated_accreditation_suspension_fails_scope() {
     let world = common::world(&app.hub).await;
     let hub_id = hub_id_of(&register(&app, &world.cab, &coc()).await);
     let (_, accreditations) = get(&app, &format!("/api/v1/organisations/{}/accreditations", world.cab.org.id), Some(&world.authority_token)).await;
-    let accreditation_id = accreditations[0]["id"].as_str().unwrap();
+    let accreditation_id = accreditations["items"][0]["id"].as_str().unwrap();
     // Suspended from before the issue date (validFrom 2026-05-01).
     let (status, body) = post(
         &app,
@@ -302,7 +302,7 @@ async fn later_accreditation_suspension_keeps_scope() {
     let world = common::world(&app.hub).await;
     let hub_id = hub_id_of(&register(&app, &world.cab, &coc()).await);
     let (_, accreditations) = get(&app, &format!("/api/v1/organisations/{}/accreditations", world.cab.org.id), Some(&world.authority_token)).await;
-    let accreditation_id = accreditations[0]["id"].as_str().unwrap();
+    let accreditation_id = accreditations["items"][0]["id"].as_str().unwrap();
     let (status, body) = post(
         &app,
         &format!("/api/v1/accreditations/{accreditation_id}/status"),

@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use super::extract::ApiJson;
+use super::PageQuery;
+use super::extract::{ApiJson, ApiQuery};
 use crate::auth::Caller;
 use crate::error::{ApiResult, ErrorBody};
 use crate::{Hub, Principal};
@@ -36,11 +37,20 @@ impl From<Country> for CountryBody {
     }
 }
 
-/// List the participating countries.
-#[utoipa::path(get, path = "/api/v1/countries", tag = "parties", security(("bearer" = [])),
-    responses((status = 200, body = Vec<CountryBody>), (status = 401, body = ErrorBody)))]
-async fn list_countries(State(hub): State<Arc<Hub>>, _caller: Caller) -> ApiResult<Json<Vec<CountryBody>>> {
-    Ok(Json(hub.store.list_countries().await?.into_iter().map(Into::into).collect()))
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CountryPage {
+    pub items: Vec<CountryBody>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    pub next: Option<String>,
+}
+
+/// List the participating countries, by code.
+#[utoipa::path(get, path = "/api/v1/countries", tag = "parties", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, body = CountryPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+async fn list_countries(State(hub): State<Arc<Hub>>, _caller: Caller, ApiQuery(page): ApiQuery<PageQuery>) -> ApiResult<Json<CountryPage>> {
+    let countries = hub.store.list_countries().await?;
+    let (items, next) = page.apply(countries, |c| c.code.to_string())?;
+    Ok(Json(CountryPage { items: items.into_iter().map(Into::into).collect(), next }))
 }
 
 /// Add a country or change its track and data policy (hub operator only).

@@ -17,6 +17,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::extract::{ApiJson, ApiPath, ApiQuery, decode_base64, parse_hub_id};
+use super::PageQuery;
 use super::organisations::bad_cursor;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -278,12 +279,25 @@ impl From<StatusChangeRecord> for StatusChangeBody {
     }
 }
 
-/// The status history of a document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryPage {
+    pub items: Vec<StatusChangeBody>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    pub next: Option<String>,
+}
+
+/// The status history of a document, in the order the changes were recorded.
 #[utoipa::path(get, path = "/api/v1/documents/{hub_id}/history", tag = "documents", security(("bearer" = [])),
-    params(("hub_id" = String, Path)), responses((status = 200, body = Vec<StatusChangeBody>), (status = 404, body = ErrorBody)))]
-async fn document_history(State(hub): State<Arc<Hub>>, _caller: Caller, ApiPath(hub_id): ApiPath<String>) -> ApiResult<Json<Vec<StatusChangeBody>>> {
+    params(("hub_id" = String, Path), PageQuery), responses((status = 200, body = HistoryPage), (status = 404, body = ErrorBody)))]
+async fn document_history(
+    State(hub): State<Arc<Hub>>,
+    _caller: Caller,
+    ApiPath(hub_id): ApiPath<String>,
+    ApiQuery(page): ApiQuery<PageQuery>,
+) -> ApiResult<Json<HistoryPage>> {
     let document = hub.document(parse_hub_id(&hub_id)?).await?;
-    Ok(Json(hub.store.document_history(document.hub_id).await?.into_iter().map(Into::into).collect()))
+    let (items, next) = page.apply(hub.store.document_history(document.hub_id).await?, |c| c.id.to_string())?;
+    Ok(Json(HistoryPage { items: items.into_iter().map(Into::into).collect(), next }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

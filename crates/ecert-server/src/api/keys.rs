@@ -14,7 +14,8 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use super::extract::{ApiJson, ApiPath};
+use super::PageQuery;
+use super::extract::{ApiJson, ApiPath, ApiQuery};
 use super::organisations::parse_uuid;
 use crate::auth::Caller;
 use crate::error::{ApiResult, ErrorBody};
@@ -93,12 +94,24 @@ fn document_signing() -> KeyPurpose {
     KeyPurpose::DocumentSigning
 }
 
-/// List an organisation's keys (public).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeyPage {
+    pub items: Vec<KeyBody>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    pub next: Option<String>,
+}
+
+/// List an organisation's keys, oldest first (public).
 #[utoipa::path(get, path = "/api/v1/organisations/{id}/keys", tag = "keys",
-    params(("id" = Uuid, Path)), responses((status = 200, body = Vec<KeyBody>), (status = 404, body = ErrorBody)))]
-async fn list_keys(State(hub): State<Arc<Hub>>, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Vec<KeyBody>>> {
+    params(("id" = Uuid, Path), PageQuery), responses((status = 200, body = KeyPage), (status = 404, body = ErrorBody)))]
+async fn list_keys(
+    State(hub): State<Arc<Hub>>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(page): ApiQuery<PageQuery>,
+) -> ApiResult<Json<KeyPage>> {
     let org = hub.organisation(parse_uuid(&id)?).await?;
-    Ok(Json(hub.store.list_keys(org.id).await?.into_iter().map(Into::into).collect()))
+    let (items, next) = page.apply(hub.store.list_keys(org.id).await?, |k| k.kid.clone())?;
+    Ok(Json(KeyPage { items: items.into_iter().map(Into::into).collect(), next }))
 }
 
 /// Register a public key: the hub operator for national authorities, a

@@ -13,6 +13,8 @@ pub mod verification;
 
 use std::sync::Arc;
 
+use serde::Deserialize;
+use utoipa::IntoParams;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -61,4 +63,39 @@ pub fn router() -> OpenApiRouter<Arc<Hub>> {
         .merge(verification::router())
         .merge(events::router())
         .fallback(extract::api_not_found)
+}
+
+/// Paging parameters of the short lists that the store returns whole
+/// (countries, an organisation's keys and accreditations, a document's
+/// history). The cursor is the id of the last item of the previous page.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct PageQuery {
+    /// The `next` value of the previous page.
+    pub after: Option<String>,
+    /// Page size, 1 to 500 (default 100).
+    pub limit: Option<u32>,
+}
+
+impl PageQuery {
+    /// Cuts one page out of `items`, which must be in a stable order.
+    pub fn apply<T>(&self, items: Vec<T>, id: impl Fn(&T) -> String) -> crate::error::ApiResult<(Vec<T>, Option<String>)> {
+        let limit = self.limit.unwrap_or(100).clamp(1, ecert_store::PageRequest::MAX_LIMIT) as usize;
+        let start = match &self.after {
+            None => 0,
+            Some(cursor) => {
+                let position = items.iter().position(|item| id(item) == *cursor).ok_or_else(|| {
+                    crate::error::ApiError::bad_request("invalid_cursor", format!("cursor {cursor:?} matches no item of this list"))
+                        .field("after")
+                        .fix("pass the `next` value of the previous page")
+                })?;
+                position + 1
+            }
+        };
+        let page: Vec<T> = items.into_iter().skip(start).take(limit + 1).collect();
+        let more = page.len() > limit;
+        let mut page = page;
+        page.truncate(limit);
+        let next = if more { page.last().map(&id) } else { None };
+        Ok((page, next))
+    }
 }

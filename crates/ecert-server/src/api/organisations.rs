@@ -14,6 +14,7 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
+use super::PageQuery;
 use super::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, ErrorBody};
@@ -193,13 +194,26 @@ impl From<AccreditationRecord> for AccreditationBody {
     }
 }
 
-/// List an organisation's accreditations and designations.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccreditationPage {
+    pub items: Vec<AccreditationBody>,
+    /// Pass as `after` to get the next page; absent on the last page.
+    pub next: Option<String>,
+}
+
+/// List an organisation's accreditations and designations, oldest first.
 #[utoipa::path(get, path = "/api/v1/organisations/{id}/accreditations", tag = "parties", security(("bearer" = [])),
-    params(("id" = Uuid, Path)), responses((status = 200, body = Vec<AccreditationBody>), (status = 404, body = ErrorBody)))]
-async fn list_accreditations(State(hub): State<Arc<Hub>>, caller: Caller, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Vec<AccreditationBody>>> {
+    params(("id" = Uuid, Path), PageQuery), responses((status = 200, body = AccreditationPage), (status = 404, body = ErrorBody)))]
+async fn list_accreditations(
+    State(hub): State<Arc<Hub>>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(page): ApiQuery<PageQuery>,
+) -> ApiResult<Json<AccreditationPage>> {
     let org = hub.organisation(parse_uuid(&id)?).await?;
     Principal::Api(&caller).require_country_reader(org.country)?;
-    Ok(Json(hub.store.list_accreditations(org.id).await?.into_iter().map(Into::into).collect()))
+    let (items, next) = page.apply(hub.store.list_accreditations(org.id).await?, |a| a.id.to_string())?;
+    Ok(Json(AccreditationPage { items: items.into_iter().map(Into::into).collect(), next }))
 }
 
 /// Record an accreditation or designation of a CAB (national admin of its country).
