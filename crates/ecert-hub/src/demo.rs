@@ -148,7 +148,8 @@ impl Seeder<'_> {
         };
         let record = self.hub.register_key(SYSTEM, self.orgs[index].org.id, new).await.map_err(api)?;
         let path = self.keys_dir.join(format!("{}.jwk", self.orgs[index].org.registration_number));
-        std::fs::write(&path, serde_json::to_vec_pretty(&key.private_jwk())?).with_context(|| format!("cannot write {}", path.display()))?;
+        crate::node::write_private(&path, &serde_json::to_vec_pretty(&key.private_jwk())?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
         self.orgs[index].key = Some((key, record.kid));
         Ok(())
     }
@@ -259,7 +260,8 @@ pub async fn run(listen: SocketAddr, node: &NodeArgs, reset: bool, no_serve: boo
     let hub = crate::node::open(node, Some(listen)).await?;
     let credentials = seed(&hub, dir).await?;
     let path = dir.join("demo-credentials.json");
-    std::fs::write(&path, serde_json::to_vec_pretty(&credentials)?).with_context(|| format!("cannot write {}", path.display()))?;
+    crate::node::write_private(&path, &serde_json::to_vec_pretty(&credentials)?)
+        .with_context(|| format!("cannot write {}", path.display()))?;
 
     let sample = credentials["documents"][0]["hub_id"].as_str().unwrap_or_default().to_owned();
     let base = &hub.config.public_base_url;
@@ -292,7 +294,7 @@ fn clear(dir: &Path) -> anyhow::Result<()> {
 
 async fn seed(hub: &Hub, dir: &Path) -> anyhow::Result<Value> {
     let keys_dir = dir.join("demo-keys");
-    std::fs::create_dir_all(&keys_dir)?;
+    crate::node::create_private_dir(&keys_dir)?;
     let mut s = Seeder { hub, now: OffsetDateTime::now_utc(), orgs: Vec::new(), documents: Vec::new(), keys_dir };
 
     // 1. Countries and the operator.

@@ -36,6 +36,9 @@ pub struct SignArgs {
     key: PathBuf,
     /// Credential JSON to sign; the JWS is printed on stdout.
     credential: PathBuf,
+    /// Sign even when the credential fails the hub's validation (to test rejections).
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn keygen(args: KeygenArgs) -> anyhow::Result<()> {
@@ -80,7 +83,10 @@ pub fn sign(args: SignArgs) -> anyhow::Result<()> {
     let credential: serde_json::Value = serde_json::from_slice(&payload).context("the credential is not JSON")?;
     if let Err(errors) = ecert_core::document::parse_credential(&credential) {
         for e in &errors {
-            eprintln!("warning: {} {}", e.field, e.message);
+            eprintln!("{}: {} {}", if args.force { "warning" } else { "error" }, e.field, e.message);
+        }
+        if !args.force {
+            bail!("the credential is invalid and the hub would reject it; fix the fields above, or pass --force to sign it anyway");
         }
     }
     let d = jwk["d"].as_str().context("the key has no private member d")?;

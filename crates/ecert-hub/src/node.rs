@@ -17,7 +17,7 @@ pub const DATABASE_FILE: &str = "hub.db";
 /// Opens (creating and migrating if needed) the hub in `node.data_dir`.
 pub async fn open(node: &NodeArgs, listen: Option<SocketAddr>) -> anyhow::Result<Arc<Hub>> {
     let dir = &node.data_dir;
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create data directory {} (ECERT_DATA_DIR)", dir.display()))?;
+    create_private_dir(dir).with_context(|| format!("cannot create data directory {} (ECERT_DATA_DIR)", dir.display()))?;
     let database = dir.join(DATABASE_FILE);
     let store = SqliteStore::open(&database, SqliteOptions::default())
         .await
@@ -78,4 +78,38 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
             tracing::info!(signal = "Ctrl-C", "shutting down");
         }
     })
+}
+
+/// Creates `dir` readable by its owner only (mode 0700 on Unix), because it
+/// holds the database, document files and the hub's private keys. An
+/// existing directory keeps its mode.
+pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(dir)
+    }
+}
+
+/// Writes a file readable by its owner only (mode 0600 on Unix), replacing
+/// any earlier file, for tokens and private keys.
+pub fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::io::Write as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+        let mut file = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+        file.write_all(bytes)
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::write(path, bytes)
+    }
 }

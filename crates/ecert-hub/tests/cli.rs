@@ -191,3 +191,33 @@ fn admin_bootstraps_and_keys_sign() {
     let jwk: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.path().join("cab.pub.jwk")).unwrap()).unwrap();
     parsed.verify(&ecert_core::jose::PublicJwk::from_json(&jwk).unwrap()).unwrap();
 }
+
+#[cfg(unix)]
+#[test]
+fn demo_secrets_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("data");
+    demo(&dir);
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&dir.join("demo-credentials.json")), 0o600);
+    for entry in std::fs::read_dir(dir.join("demo-keys")).unwrap() {
+        assert_eq!(mode(&entry.unwrap().path()), 0o600);
+    }
+}
+
+#[test]
+fn sign_rejects_invalid_credential() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("k.jwk");
+    assert!(run(&["keygen", "--out", key.to_str().unwrap()]).status.success());
+    let credential = dir.path().join("bad.json");
+    std::fs::write(&credential, r#"{"credentialSubject": {}}"#).unwrap();
+    let refused = run(&["sign", "--key", key.to_str().unwrap(), credential.to_str().unwrap()]);
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("credentialSubject.nationalNumber"));
+    let forced = run(&["sign", "--force", "--key", key.to_str().unwrap(), credential.to_str().unwrap()]);
+    assert!(forced.status.success());
+    assert_eq!(String::from_utf8_lossy(&forced.stdout).trim().split('.').count(), 3);
+}

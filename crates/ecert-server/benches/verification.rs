@@ -186,15 +186,15 @@ impl Fixture {
         self.hub_ids.len()
     }
 
-    /// The floor: `verify_strict` over pre-decoded signing inputs, as
-    /// `Verifier::verify` in ecert-core calls it for EdDSA, on `threads`
+    /// Measures the floor: `verify_strict` over pre-decoded signing inputs,
+    /// as `Verifier::verify` in ecert-core calls it for EdDSA, on `threads`
     /// threads that split the operations.
     fn bench_verify_strict(&self, threads: usize) -> Row {
         let inputs: Vec<(Vec<u8>, Signature)> = self
             .jws
             .iter()
             .map(|text| {
-                let parsed = CompactJws::parse(text).expect("benchmark JWS does not parse");
+                let parsed = CompactJws::parse(text).expect("benchmark JWS failed to parse");
                 let signature = Signature::from_slice(&parsed.signature).expect("benchmark signature is not 64 bytes");
                 (parsed.signing_input.into_bytes(), signature)
             })
@@ -203,7 +203,7 @@ impl Fixture {
         let verify_range = |range: std::ops::Range<usize>| {
             for i in range {
                 let (message, signature) = &inputs[i % inputs.len()];
-                key.verify_strict(message, signature).expect("benchmark signature does not verify");
+                key.verify_strict(message, signature).expect("benchmark signature failed to verify");
             }
         };
         let run = |ops: usize| {
@@ -220,22 +220,23 @@ impl Fixture {
         measure_sync(name, threads, self.docs() * RAW_PASSES, run)
     }
 
-    /// `CompactJws::parse` + `CompactJws::verify`: base64url and header JSON
-    /// decoding, building the Ed25519 key from the JWK, and the signature.
+    /// Measures `CompactJws::parse` + `CompactJws::verify`: base64url and
+    /// header JSON decoding, building the Ed25519 key from the JWK, and the
+    /// signature check.
     fn bench_jws_parse_verify(&self) -> Row {
         let run = |ops: usize| {
             let started = Instant::now();
             for i in 0..ops {
-                let parsed = CompactJws::parse(&self.jws[i % self.jws.len()]).expect("benchmark JWS does not parse");
-                parsed.verify(&self.jwk).expect("benchmark JWS does not verify");
+                let parsed = CompactJws::parse(&self.jws[i % self.jws.len()]).expect("benchmark JWS failed to parse");
+                parsed.verify(&self.jwk).expect("benchmark JWS failed to verify");
             }
             Run::without_latency(started.elapsed())
         };
         measure_sync("CompactJws parse + verify".into(), 1, self.docs() * RAW_PASSES, run)
     }
 
-    /// One of the SQLite reads of `Hub::verify` for a signed document by
-    /// hub ID, or all four in the order it makes them, without the checks.
+    /// Measures one of the SQLite reads of `Hub::verify` for a signed
+    /// document by hub ID, or all four in its order, without the checks.
     async fn bench_store_read(&self, read: StoreRead) -> Row {
         let hub = self.hub.clone();
         let hub_ids = self.hub_ids.clone();
@@ -250,7 +251,7 @@ impl Fixture {
         measure_async(read.label().into(), 1, self.docs(), operation).await
     }
 
-    /// `Hub::verify` by hub ID, `tasks` verifications in flight at a time.
+    /// Measures `Hub::verify` by hub ID with `tasks` verifications in flight.
     async fn bench_service(&self, tasks: usize) -> Row {
         let hub = self.hub.clone();
         let hub_ids = self.hub_ids.clone();
@@ -268,8 +269,8 @@ impl Fixture {
         measure_async("Hub::verify by hub ID".into(), tasks, self.docs(), verify).await
     }
 
-    /// `POST /api/v1/verify` with a hub ID, `tasks` requests in flight at a
-    /// time over a shared reqwest connection pool.
+    /// Measures `POST /api/v1/verify` with a hub ID and `tasks` requests in
+    /// flight over a shared reqwest connection pool.
     async fn bench_http(&self, server: &Server, tasks: usize) -> Row {
         let client = reqwest::Client::new();
         let url = Arc::new(format!("{}/api/v1/verify", server.base));
@@ -369,7 +370,7 @@ async fn register_cab(hub: &Hub, signing_key: &SigningKey) -> (Uuid, String) {
     (cab.id, key.kid)
 }
 
-/// A certificate of conformity of the benchmark CAB for HS 690721.
+/// Builds a certificate of conformity of the benchmark CAB for HS 690721.
 fn certificate(national_number: &str) -> serde_json::Value {
     serde_json::json!({
         "@context": ["https://www.w3.org/ns/credentials/v2", "urn:ecert:context:v1"],
@@ -438,7 +439,7 @@ impl Run {
         Run { elapsed, latencies: Vec::new() }
     }
 
-    /// The nearest-rank percentile `p` (0-100) of the latencies.
+    /// Returns the nearest-rank percentile `p` (0-100) of the latencies.
     fn percentile(&self, p: f64) -> Option<Duration> {
         if self.latencies.is_empty() {
             return None;

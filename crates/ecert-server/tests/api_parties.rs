@@ -656,3 +656,53 @@ async fn token_create_other_country_forbidden() {
 
     assert_error(status, &body, 403, "forbidden");
 }
+
+#[tokio::test]
+async fn token_revocation_locks_token_out() {
+    let app = common::spawn_app().await;
+    let world = common::world(&app.hub).await;
+    let (status, created) = post(
+        &app,
+        &format!("/api/v1/organisations/{}/tokens", world.cab.org.id),
+        Some(&world.authority_token),
+        &json!({"roles": ["cab_issuer"], "label": "integration"}),
+    )
+    .await;
+    assert_eq!(status, 201, "body: {created}");
+    let secret = created["token"].as_str().unwrap();
+    let id = created["id"].as_str().unwrap();
+
+    let (kg_authority, kg_token) = api_support::kyrgyz_authority(&app).await;
+    assert!(kg_authority.country.is_some());
+    let (status, body) = post(&app, &format!("/api/v1/tokens/{id}/revoke"), Some(&kg_token), &json!({})).await;
+    assert_error(status, &body, 403, "forbidden");
+
+    let (status, body) = post(&app, &format!("/api/v1/tokens/{id}/revoke"), Some(&world.authority_token), &json!({})).await;
+    assert_eq!(status, 200, "body: {body}");
+    assert!(body["revoked_at"].is_string(), "body: {body}");
+
+    let (status, body) = get(&app, "/api/v1/countries", Some(secret)).await;
+    assert_error(status, &body, 401, "unauthorized");
+    let (status, body) = post(&app, &format!("/api/v1/tokens/{id}/revoke"), Some(&world.authority_token), &json!({})).await;
+    assert_error(status, &body, 409, "token_revoked");
+    let (status, body) = post(&app, &format!("/api/v1/tokens/{}/revoke", uuid::Uuid::now_v7()), Some(&world.authority_token), &json!({})).await;
+    assert_error(status, &body, 404, "not_found");
+}
+
+#[tokio::test]
+async fn history_hides_reasons_abroad() {
+    let app = common::spawn_app().await;
+    let world = common::world(&app.hub).await;
+    let document = api_support::register(&app, &world.cab, &common::credential("CB-0042", "CC", "UZ.CB-0042.2026.H1")).await;
+    let hub_id = api_support::hub_id_of(&document);
+    let (status, body) =
+        api_support::change_status(&app, &world.cab.token, &hub_id, &json!({"action": "suspend", "reason": "Inspector J. Example found a defect"})).await;
+    assert_eq!(status, 200, "body: {body}");
+
+    let (_, own) = get(&app, &format!("/api/v1/documents/{hub_id}/history"), Some(&world.cab.token)).await;
+    assert_eq!(own["items"][0]["reason"], "Inspector J. Example found a defect", "body: {own}");
+    let (_, kg_token) = api_support::kyrgyz_authority(&app).await;
+    let (_, abroad) = get(&app, &format!("/api/v1/documents/{hub_id}/history"), Some(&kg_token)).await;
+    assert!(abroad["items"][0]["reason"].is_null(), "body: {abroad}");
+    assert_eq!(abroad["items"][0]["to"], "suspended", "body: {abroad}");
+}

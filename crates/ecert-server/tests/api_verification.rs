@@ -465,3 +465,47 @@ async fn public_page_unknown_document_404() {
     assert!(page.html.contains("<html lang=\"en\""), "an HTML page, not JSON; body: {}", page.html);
     assert!(page.csp.is_some(), "the error page has a Content-Security-Policy header");
 }
+
+/// Signs `payload` with the RFC 7520 cookbook RSA key as an RS256 JWS.
+fn rs256_cookbook_jws(private: &Value, kid: &str, payload: &[u8]) -> String {
+    use base64::Engine as _;
+    use rsa::signature::{SignatureEncoding as _, Signer as _};
+    let part = |name: &str| {
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(private[name].as_str().unwrap()).unwrap();
+        rsa::BoxedUint::from_be_slice_vartime(&bytes)
+    };
+    let key = rsa::PrivateKey::from_p_q(part("p"), part("q"), part("e")).expect("cookbook RSA key");
+    let signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(key);
+    let header = json!({"alg": "RS256", "typ": "vc+jwt", "kid": kid});
+    let input = format!("{}.{}", ecert_core::jose::b64url(header.to_string().as_bytes()), ecert_core::jose::b64url(payload));
+    let signature = signer.sign(input.as_bytes());
+    format!("{input}.{}", ecert_core::jose::b64url(&signature.to_bytes()))
+}
+
+#[tokio::test]
+async fn rsa_key_registered_for_ps256_rejects_rs256() {
+    let Some(path) = common::shared_data("jose/rfc7520-cookbook/jwk/3_4.rsa_private_key.json") else { return };
+    let app = common::spawn_app().await;
+    let world = common::world(&app.hub).await;
+    let private: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let public = json!({"kty": "RSA", "n": private["n"], "e": private["e"]});
+    let (status, key) = post(
+        &app,
+        &format!("/api/v1/organisations/{}/keys", world.cab.org.id),
+        Some(&world.authority_token),
+        &json!({"jwk": public, "algorithm": "PS256", "valid_from": "2024-01-01T00:00:00Z"}),
+    )
+    .await;
+    assert_eq!(status, 201, "body: {key}");
+    let kid = key["kid"].as_str().unwrap();
+
+    let credential = common::credential("CB-0042", "CC", "UZ.CB-0042.2026.RSA");
+    let jws = rs256_cookbook_jws(&private, kid, credential.to_string().as_bytes());
+    let (status, body) = api_support::submit(&app, Some(&world.cab.token), &jws).await;
+    assert_error_field(status, &body, 422, "key_algorithm_mismatch", "jws.header.alg");
+
+    let (status, result) = post(&app, "/api/v1/verify", None, &json!({"jws": jws})).await;
+    assert_eq!(status, 200, "body: {result}");
+    assert_outcome(&result, "signature", "failed", "key_algorithm_mismatch");
+    assert_eq!(result["verdict"], "invalid", "body: {result}");
+}

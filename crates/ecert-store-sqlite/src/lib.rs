@@ -177,6 +177,10 @@ impl Store for SqliteStore {
         parties::find_token(&self.pool, token_hash).await
     }
 
+    async fn get_token(&self, id: Uuid) -> StoreResult<Option<ApiToken>> {
+        parties::get_token(&self.pool, id).await
+    }
+
     async fn revoke_token(&self, id: Uuid, actor: Actor) -> StoreResult<()> {
         parties::revoke_token(self, id, actor).await
     }

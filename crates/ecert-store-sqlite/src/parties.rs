@@ -349,24 +349,34 @@ pub async fn insert_token(store: &SqliteStore, token: &ApiToken, actor: Actor) -
     tx.commit().await.map_err(db_error)
 }
 
+fn token_from_row(row: &SqliteRow) -> StoreResult<ApiToken> {
+    Ok(ApiToken {
+        id: uuid(row.get("id"))?,
+        org_id: uuid(row.get("org_id"))?,
+        roles: from_json("roles", row.get("roles"))?,
+        token_hash: row.get("token_hash"),
+        label: row.get("label"),
+        created_at: parse_ts(row.get("created_at"))?,
+        revoked_at: parse_opt_ts(row.get("revoked_at"))?,
+    })
+}
+
 pub async fn find_token(pool: &SqlitePool, token_hash: &str) -> StoreResult<Option<ApiToken>> {
     let row = sqlx::query("SELECT * FROM api_tokens WHERE token_hash = $1")
         .bind(token_hash)
         .fetch_optional(pool)
         .await
         .map_err(db_error)?;
-    row.map(|row| {
-        Ok(ApiToken {
-            id: uuid(row.get("id"))?,
-            org_id: uuid(row.get("org_id"))?,
-            roles: from_json("roles", row.get("roles"))?,
-            token_hash: row.get("token_hash"),
-            label: row.get("label"),
-            created_at: parse_ts(row.get("created_at"))?,
-            revoked_at: parse_opt_ts(row.get("revoked_at"))?,
-        })
-    })
-    .transpose()
+    row.as_ref().map(token_from_row).transpose()
+}
+
+pub async fn get_token(pool: &SqlitePool, id: Uuid) -> StoreResult<Option<ApiToken>> {
+    let row = sqlx::query("SELECT * FROM api_tokens WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error)?;
+    row.as_ref().map(token_from_row).transpose()
 }
 
 pub async fn revoke_token(store: &SqliteStore, id: Uuid, actor: Actor) -> StoreResult<()> {

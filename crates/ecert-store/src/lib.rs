@@ -79,6 +79,7 @@ pub trait Store: Send + Sync + 'static {
     // Credentials of API clients and portal users.
     async fn insert_token(&self, token: &ApiToken, actor: Actor) -> StoreResult<()>;
     async fn find_token(&self, token_hash: &str) -> StoreResult<Option<ApiToken>>;
+    async fn get_token(&self, id: Uuid) -> StoreResult<Option<ApiToken>>;
     async fn revoke_token(&self, id: Uuid, actor: Actor) -> StoreResult<()>;
     async fn insert_user(&self, user: &User, actor: Actor) -> StoreResult<()>;
     async fn find_user(&self, username: &str) -> StoreResult<Option<User>>;

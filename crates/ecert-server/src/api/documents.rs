@@ -254,7 +254,9 @@ pub struct StatusChangeBody {
     pub action: StatusAction,
     pub from: DocumentStatus,
     pub to: DocumentStatus,
-    pub reason: String,
+    /// Free text that may name people: shown to the document's own country
+    /// and the hub operator only, `null` for other countries.
+    pub reason: Option<String>,
     pub actor_org_id: Option<Uuid>,
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -271,7 +273,7 @@ impl From<StatusChangeRecord> for StatusChangeBody {
             action: c.action,
             from: c.from,
             to: c.to,
-            reason: c.reason,
+            reason: Some(c.reason),
             actor_org_id: c.actor_org_id,
             effective_at: c.effective_at,
             recorded_at: c.recorded_at,
@@ -291,13 +293,24 @@ pub struct HistoryPage {
     params(("hub_id" = String, Path), PageQuery), responses((status = 200, body = HistoryPage), (status = 404, body = ErrorBody)))]
 async fn document_history(
     State(hub): State<Arc<Hub>>,
-    _caller: Caller,
+    caller: Caller,
     ApiPath(hub_id): ApiPath<String>,
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<HistoryPage>> {
     let document = hub.document(parse_hub_id(&hub_id)?).await?;
     let (items, next) = page.apply(hub.store.document_history(document.hub_id).await?, |c| c.id.to_string())?;
-    Ok(Json(HistoryPage { items: items.into_iter().map(Into::into).collect(), next }))
+    let reasons_visible = caller.is_operator() || caller.country() == Some(document.country);
+    let items = items
+        .into_iter()
+        .map(StatusChangeBody::from)
+        .map(|mut change| {
+            if !reasons_visible {
+                change.reason = None;
+            }
+            change
+        })
+        .collect();
+    Ok(Json(HistoryPage { items, next }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<Arc<Hub>> {
         .routes(routes!(list_accreditations, add_accreditation))
         .routes(routes!(change_accreditation_status))
         .routes(routes!(create_token))
+        .routes(routes!(revoke_token))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -295,4 +296,24 @@ async fn create_token(
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     let (token, secret) = hub.create_token(Principal::Api(&caller), parse_uuid(&id)?, body.roles, body.label).await?;
     Ok((StatusCode::CREATED, Json(CreatedToken { id: token.id, org_id: token.org_id, roles: token.roles, token: secret })))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenBody {
+    pub id: Uuid,
+    pub org_id: Uuid,
+    pub roles: Vec<Role>,
+    pub label: String,
+    #[serde(with = "time::serde::rfc3339::option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+/// Revoke an API token (the token itself, a national admin of its country, or the hub operator).
+#[utoipa::path(post, path = "/api/v1/tokens/{id}/revoke", tag = "parties", security(("bearer" = [])),
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = TokenBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+async fn revoke_token(State(hub): State<Arc<Hub>>, caller: Caller, ApiPath(id): ApiPath<String>) -> ApiResult<Json<TokenBody>> {
+    let token = hub.revoke_token(Principal::Api(&caller), parse_uuid(&id)?).await?;
+    Ok(Json(TokenBody { id: token.id, org_id: token.org_id, roles: token.roles, label: token.label, revoked_at: token.revoked_at }))
 }

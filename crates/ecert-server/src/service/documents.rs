@@ -162,7 +162,10 @@ impl Hub {
             TrustBasis::IssuerSignature
         } else {
             let key_org = self.organisation(key.org_id).await?;
-            if key_org.kind.is_national_authority() && key_org.country == issuer.country && key_org.kind != OrgKind::HubOperator {
+            // Only the bodies that run a national conformity system seal for
+            // their CABs; customs and accreditation bodies do not issue.
+            let seals = matches!(key_org.kind, OrgKind::StandardsBody | OrgKind::Regulator | OrgKind::SingleWindow);
+            if seals && key_org.country == issuer.country {
                 TrustBasis::NationalSeal
             } else {
                 return Err(ApiError::unprocessable(

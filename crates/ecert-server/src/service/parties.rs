@@ -204,6 +204,25 @@ impl Hub {
         Ok((token, secret))
     }
 
+    /// Revokes an API token: the token itself, a national admin of its
+    /// organisation's country, or the hub operator may.
+    pub async fn revoke_token(&self, who: Principal<'_>, id: Uuid) -> ApiResult<ApiToken> {
+        let token = self.store.get_token(id).await?.ok_or_else(|| ApiError::not_found(format!("token {id}")))?;
+        let own = who.caller().is_some_and(|c| c.token_id == id);
+        if !own && !who.is_operator() {
+            let org = self.organisation(token.org_id).await?;
+            match org.country {
+                Some(country) => who.require_country_admin(country)?,
+                None => who.require_operator()?,
+            }
+        }
+        if token.revoked_at.is_some() {
+            return Err(ApiError::conflict("token_revoked", format!("token {id} is already revoked")));
+        }
+        self.store.revoke_token(id, who.actor()).await?;
+        self.store.get_token(id).await?.ok_or_else(|| ApiError::not_found(format!("token {id}")))
+    }
+
     /// Creates a portal user with an Argon2id password hash.
     pub async fn create_user(
         &self,

@@ -240,12 +240,9 @@ impl Hub {
             return Ok(());
         };
         checks.pass(CheckName::KeyKnown, "ok", format!("key {kid} is registered"));
-        let verified = CompactJws::parse(jws)
-            .and_then(|parsed| parsed.verify(&key.jwk).map(|()| parsed))
-            .map(|parsed| sha256_hex(&parsed.payload) == document.payload_sha256);
-        match verified {
-            Ok(true) => checks.pass(CheckName::Signature, "ok", "the signature verifies with the registered key"),
-            Ok(false) => checks.fail(CheckName::Signature, "bad_signature", "the signed payload differs from the registered one"),
+        match CompactJws::parse(jws) {
+            Ok(parsed) if sha256_hex(&parsed.payload) == document.payload_sha256 => check_jws_signature(&parsed, &key, checks),
+            Ok(_) => checks.fail(CheckName::Signature, "bad_signature", "the signed payload differs from the registered one"),
             Err(error) => checks.fail(CheckName::Signature, "bad_signature", error.to_string()),
         }
         match key.validity.check_at(document.registered_at) {
@@ -273,10 +270,7 @@ impl Hub {
             return Ok(());
         }
         checks.pass(CheckName::KeyKnown, "ok", format!("key {kid} is registered to the issuer"));
-        match parsed.verify(&key.jwk) {
-            Ok(()) => checks.pass(CheckName::Signature, "ok", "the signature verifies with the registered key"),
-            Err(error) => checks.fail(CheckName::Signature, "bad_signature", error.to_string()),
-        }
+        check_jws_signature(parsed, &key, checks);
         match key.validity.check_at(document.registered_at) {
             Ok(()) => checks.pass(CheckName::KeyValid, "ok", "the key was valid and not revoked when the hub registered the document"),
             Err(problem) => checks.fail(CheckName::KeyValid, key_problem_code(&problem), problem.to_string()),
@@ -333,10 +327,7 @@ impl Hub {
             None => checks.fail(CheckName::KeyKnown, "unknown_key", format!("key {kid:?} is not registered with the hub")),
             Some(key) => {
                 checks.pass(CheckName::KeyKnown, "ok", format!("key {kid} is registered"));
-                match parsed.verify(&key.jwk) {
-                    Ok(()) => checks.pass(CheckName::Signature, "ok", "the signature verifies with the registered key"),
-                    Err(error) => checks.fail(CheckName::Signature, "bad_signature", error.to_string()),
-                }
+                check_jws_signature(parsed, &key, checks);
                 match key.validity.check_at(OffsetDateTime::now_utc()) {
                     Ok(()) => checks.pass(CheckName::KeyValid, "ok", "the key is valid and not revoked now"),
                     Err(problem) => checks.fail(CheckName::KeyValid, key_problem_code(&problem), problem.to_string()),
@@ -383,6 +374,23 @@ enum JwsLookup {
     Registered(Box<DocumentRecord>, Box<CompactJws>),
     NotRegistered(Box<CompactJws>, Box<ecert_core::DocumentContent>),
     Invalid(&'static str, String),
+}
+
+/// Records the signature check of `parsed` under `key`: the JWS must use
+/// the algorithm the key was registered for, and the signature must verify.
+fn check_jws_signature(parsed: &CompactJws, key: &ecert_store::KeyRecord, checks: &mut Checks) {
+    match parsed.algorithm() {
+        Ok(alg) if alg != key.algorithm => checks.fail(
+            CheckName::Signature,
+            "key_algorithm_mismatch",
+            format!("key {} is registered for {}, but the JWS uses {alg}", key.kid, key.algorithm),
+        ),
+        Ok(_) => match parsed.verify(&key.jwk) {
+            Ok(()) => checks.pass(CheckName::Signature, "ok", "the signature verifies with the registered key"),
+            Err(error) => checks.fail(CheckName::Signature, "bad_signature", error.to_string()),
+        },
+        Err(error) => checks.fail(CheckName::Signature, "unsupported_algorithm", error.to_string()),
+    }
 }
 
 fn key_problem_code(problem: &ecert_core::keys::KeyProblem) -> &'static str {
