@@ -149,35 +149,47 @@ pub async fn list_organisations(
     Ok(Page { items: rows.iter().map(organisation_from_row).collect::<StoreResult<_>>()?, next })
 }
 
-async fn load_accreditation(pool: &SqlitePool, row: &SqliteRow) -> StoreResult<AccreditationRecord> {
-    let id: String = row.get("id");
+/// Reads accreditation rows and their status changes with one query each,
+/// however many accreditations there are.
+async fn load_accreditations(pool: &SqlitePool, rows: &[SqliteRow]) -> StoreResult<Vec<AccreditationRecord>> {
+    let Some(first) = rows.first() else { return Ok(Vec::new()) };
+    let org_id: String = first.get("org_id");
     let changes = sqlx::query(
-        "SELECT status, effective_at FROM accreditation_status_changes WHERE accreditation_id = $1 ORDER BY effective_at, recorded_at",
+        "SELECT c.accreditation_id, c.status, c.effective_at FROM accreditation_status_changes c
+         JOIN accreditations a ON a.id = c.accreditation_id
+         WHERE a.org_id = $1 ORDER BY c.effective_at, c.recorded_at",
     )
-    .bind(&id)
+    .bind(&org_id)
     .fetch_all(pool)
     .await
     .map_err(db_error)?;
-    let status_history = changes
-        .iter()
-        .map(|c| Ok((parse_ts(c.get("effective_at"))?, parse::<AccreditationStatus>("status", c.get("status"))?)))
-        .collect::<StoreResult<Vec<_>>>()?;
-    Ok(AccreditationRecord {
-        id: uuid(&id)?,
-        org_id: uuid(row.get("org_id"))?,
-        accreditation: Accreditation {
-            standard: parse("standard", row.get("standard"))?,
-            body: row.get("body"),
-            ilac_iaf_signatory: row.get::<i64, _>("ilac_iaf_signatory") != 0,
-            designated_types: from_json("designated_types", row.get("designated_types"))?,
-            hs_prefixes: from_json("hs_prefixes", row.get("hs_prefixes"))?,
-            standards: from_json("standards", row.get("standards"))?,
-            valid_from: parse_ts(row.get("valid_from"))?,
-            valid_until: parse_opt_ts(row.get("valid_until"))?,
-            status_history,
-        },
-        created_at: parse_ts(row.get("created_at"))?,
-    })
+
+    let mut records = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id: String = row.get("id");
+        let status_history = changes
+            .iter()
+            .filter(|c| c.get::<&str, _>("accreditation_id") == id)
+            .map(|c| Ok((parse_ts(c.get("effective_at"))?, parse::<AccreditationStatus>("status", c.get("status"))?)))
+            .collect::<StoreResult<Vec<_>>>()?;
+        records.push(AccreditationRecord {
+            id: uuid(&id)?,
+            org_id: uuid(row.get("org_id"))?,
+            accreditation: Accreditation {
+                standard: parse("standard", row.get("standard"))?,
+                body: row.get("body"),
+                ilac_iaf_signatory: row.get::<i64, _>("ilac_iaf_signatory") != 0,
+                designated_types: from_json("designated_types", row.get("designated_types"))?,
+                hs_prefixes: from_json("hs_prefixes", row.get("hs_prefixes"))?,
+                standards: from_json("standards", row.get("standards"))?,
+                valid_from: parse_ts(row.get("valid_from"))?,
+                valid_until: parse_opt_ts(row.get("valid_until"))?,
+                status_history,
+            },
+            created_at: parse_ts(row.get("created_at"))?,
+        });
+    }
+    Ok(records)
 }
 
 pub async fn insert_accreditation(store: &SqliteStore, record: &AccreditationRecord, actor: Actor) -> StoreResult<()> {
@@ -291,7 +303,7 @@ pub async fn get_accreditation(pool: &SqlitePool, id: Uuid) -> StoreResult<Optio
         .await
         .map_err(db_error)?;
     match row {
-        Some(row) => Ok(Some(load_accreditation(pool, &row).await?)),
+        Some(row) => Ok(load_accreditations(pool, &[row]).await?.pop()),
         None => Ok(None),
     }
 }
@@ -302,11 +314,7 @@ pub async fn list_accreditations(pool: &SqlitePool, org_id: Uuid) -> StoreResult
         .fetch_all(pool)
         .await
         .map_err(db_error)?;
-    let mut records = Vec::with_capacity(rows.len());
-    for row in &rows {
-        records.push(load_accreditation(pool, row).await?);
-    }
-    Ok(records)
+    load_accreditations(pool, &rows).await
 }
 
 async fn org_country(tx: &mut sqlx::SqliteConnection, org_id: Uuid) -> StoreResult<Option<CountryCode>> {
