@@ -23,7 +23,7 @@ pub enum KeyAlgorithm {
 pub struct KeygenArgs {
     #[arg(long, value_enum, default_value = "ed25519")]
     algorithm: KeyAlgorithm,
-    /// Where to write the private JWK (mode 0600). The public JWK goes to
+    /// Path of the private JWK to write (mode 0600). The public JWK goes to
     /// the same name with `.pub.jwk`, and its kid is printed.
     #[arg(long)]
     out: PathBuf,

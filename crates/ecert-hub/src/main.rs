@@ -2,7 +2,7 @@
 //!
 //! The binary parses arguments, builds one typed configuration and calls
 //! into the library crates: `serve` and `demo` run the HTTP server,
-//! `verify` asks a running hub, `admin` bootstraps a deployment on its
+//! `verify` queries a running hub, `admin` bootstraps a deployment on its
 //! data directory, and `keygen`/`sign` help integrators produce test JWS.
 
 mod admin;
@@ -40,7 +40,7 @@ enum Command {
     Sign(keytool::SignArgs),
 }
 
-/// Where the hub keeps its data and how it is reached.
+/// Data location and public address of a hub node.
 #[derive(Args, Clone, Debug)]
 pub struct NodeArgs {
     /// Directory of the SQLite database, document files and hub keys.

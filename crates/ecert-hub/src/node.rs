@@ -81,7 +81,7 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
 }
 
 /// Creates `dir` readable by its owner only (mode 0700 on Unix), because it
-/// holds the database, document files and the hub's private keys. An
+/// contains the database, document files and the hub's private keys. An
 /// existing directory keeps its mode.
 pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
     if dir.exists() {

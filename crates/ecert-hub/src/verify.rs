@@ -1,4 +1,4 @@
-//! `ecert-hub verify`: asks a running hub to verify a document and prints
+//! `ecert-hub verify`: sends a document to a running hub to verify a document and prints
 //! the verdict and every check. Exit status: 0 valid, 1 invalid,
 //! 2 indeterminate, 3 error.
 

@@ -18,7 +18,7 @@ fn run(args: &[&str]) -> std::process::Output {
     Command::new(BIN).args(args).env("RUST_LOG", "warn").output().expect("run ecert-hub")
 }
 
-/// Starts `serve` on a free port and waits until /healthz answers.
+/// Starts `serve` on a free port and waits until its port accepts connections.
 fn serve(data_dir: &Path) -> (Child, String) {
     let port = free_port();
     let listen = format!("127.0.0.1:{port}");

@@ -1,4 +1,4 @@
-//! End to end on input nobody on this project wrote: UN/CEFACT UNTP
+//! End to end on input written outside this project: UN/CEFACT UNTP
 //! conformity credential samples, mapped into hub documents, signed by a
 //! test CAB, submitted over HTTP and verified by hub ID, by QR code and by
 //! JWS; then each way of breaking it must fail with its own check.
@@ -69,7 +69,7 @@ async fn post(app: &TestApp, path: &str, token: Option<&str>, body: &Value) -> (
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-/// The outcome and code of one check of a verification response.
+/// Returns the outcome and code of one check of a verification response.
 fn check<'a>(result: &'a Value, name: &str) -> (&'a str, &'a str) {
     let check = result["checks"]
         .as_array()

@@ -193,7 +193,7 @@ pub struct HubJwk {
     pub alg: String,
 }
 
-/// The hub's attestation keys as a JWK set (public). Older keys stay
+/// Lists the hub's attestation keys as a JWK set (public). Older keys stay
 /// listed so that earlier attestations still verify.
 #[utoipa::path(get, path = "/api/v1/hub/keys", tag = "keys", responses((status = 200, body = JwkSet)))]
 async fn hub_keys(State(hub): State<Arc<Hub>>) -> Json<JwkSet> {

@@ -51,7 +51,7 @@ impl Principal<'_> {
         }
     }
 
-    /// National admins write their own country's data; nobody else's.
+    /// Rejects anyone but a national admin of `country` (or the system).
     pub fn require_country_admin(&self, country: CountryCode) -> Result<(), ApiError> {
         match self {
             Principal::System => Ok(()),
@@ -71,7 +71,7 @@ impl Principal<'_> {
         }
     }
 
-    /// Whether this principal may register or change documents of `issuer`:
+    /// Checks that this principal may register or change documents of `issuer`:
     /// the issuing CAB itself (role `cab_issuer`) or a national admin of
     /// the issuer's country (a Track A national system submits for its CABs).
     pub fn require_issuer_or_authority(&self, issuer: &Organisation) -> Result<(), ApiError> {
