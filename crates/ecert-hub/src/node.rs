@@ -47,7 +47,7 @@ pub async fn serve(listen: SocketAddr, node: &NodeArgs) -> anyhow::Result<()> {
 
 pub async fn run(listen: SocketAddr, hub: Arc<Hub>) -> anyhow::Result<()> {
     // Signal handlers are installed before the port opens, so a signal sent
-    // as soon as the hub answers still stops it gracefully.
+    // as soon as the hub responds still stops it gracefully.
     let shutdown = shutdown_signal()?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
