@@ -212,10 +212,40 @@ impl IssuerUrn {
     }
 }
 
-/// Registration numbers of organisations: 1-64 ASCII letters, digits and `-./_`.
+/// Registration numbers of organisations: 1-64 ASCII letters, digits and
+/// `-./_`, neither starting nor ending with `.` or `/` and without `..`, so
+/// that a number never reads as a path.
 pub fn is_registration_number(s: &str) -> bool {
     (1..=64).contains(&s.len())
         && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'/' | b'_'))
+        && !s.starts_with(['.', '/'])
+        && !s.ends_with(['.', '/'])
+        && !s.contains("..")
+}
+
+/// Limits on credential text, in characters or entries.
+pub mod limits {
+    pub const NAME: usize = 300;
+    pub const PRODUCT_NAME: usize = 500;
+    pub const MODEL: usize = 200;
+    pub const LIST_ENTRY: usize = 200;
+    pub const LIST_ENTRIES: usize = 100;
+    pub const TEST_RESULTS: usize = 4000;
+    pub const HS_CODES: usize = 50;
+    pub const REGISTERED_ID: usize = 100;
+}
+
+/// Checks a text value: at most `max` characters, and no control or
+/// bidirectional formatting characters, which would let stored text rewrite
+/// a terminal or display reversed on a page.
+pub fn check_text(value: &str, max: usize) -> Result<(), String> {
+    if value.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    if let Some(c) = value.chars().find(|c| c.is_control() || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')) {
+        return Err(format!("contains the control or formatting character U+{:04X}; remove it", c as u32));
+    }
+    Ok(())
 }
 
 impl fmt::Display for IssuerUrn {
@@ -291,9 +321,19 @@ impl Reader<'_> {
     }
 
     fn string(&mut self, value: &Value, path: &str, field: &str) -> Option<String> {
+        self.bounded(value, path, field, limits::NAME)
+    }
+
+    fn bounded(&mut self, value: &Value, path: &str, field: &str, max: usize) -> Option<String> {
         let full = join(path, field);
         match value.get(field) {
-            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+            Some(Value::String(s)) if !s.trim().is_empty() => match check_text(s.trim(), max) {
+                Ok(()) => Some(s.trim().to_owned()),
+                Err(problem) => {
+                    self.fail(&full, problem);
+                    None
+                }
+            },
             Some(Value::String(_)) => {
                 self.fail(&full, "must not be empty");
                 None
@@ -310,9 +350,13 @@ impl Reader<'_> {
     }
 
     fn optional_string(&mut self, value: &Value, path: &str, field: &str) -> Option<String> {
+        self.optional_bounded(value, path, field, limits::NAME)
+    }
+
+    fn optional_bounded(&mut self, value: &Value, path: &str, field: &str, max: usize) -> Option<String> {
         match value.get(field) {
             None | Some(Value::Null) => None,
-            Some(_) => self.string(value, path, field),
+            Some(_) => self.bounded(value, path, field, max),
         }
     }
 
@@ -320,11 +364,21 @@ impl Reader<'_> {
         let full = join(path, field);
         match value.get(field) {
             None | Some(Value::Null) => Vec::new(),
+            Some(Value::Array(items)) if items.len() > limits::LIST_ENTRIES => {
+                self.fail(&full, format!("must have at most {} entries", limits::LIST_ENTRIES));
+                Vec::new()
+            }
             Some(Value::Array(items)) => items
                 .iter()
                 .enumerate()
                 .filter_map(|(i, item)| match item.as_str().map(str::trim) {
-                    Some(s) if !s.is_empty() => Some(s.to_owned()),
+                    Some(s) if !s.is_empty() => match check_text(s, limits::LIST_ENTRY) {
+                        Ok(()) => Some(s.to_owned()),
+                        Err(problem) => {
+                            self.fail(&format!("{full}[{i}]"), problem);
+                            None
+                        }
+                    },
                     _ => {
                         self.fail(&format!("{full}[{i}]"), "must be a non-empty string");
                         None
@@ -384,14 +438,32 @@ impl Reader<'_> {
     fn lang_text(&mut self, value: &Value, path: &str, field: &str) -> Option<LangText> {
         let full = join(path, field);
         match value.get(field) {
-            Some(Value::String(s)) if !s.trim().is_empty() => Some(LangText::from([("und".into(), s.trim().into())])),
+            Some(Value::String(s)) if !s.trim().is_empty() => match check_text(s.trim(), limits::PRODUCT_NAME) {
+                Ok(()) => Some(LangText::from([("und".into(), s.trim().into())])),
+                Err(problem) => {
+                    self.fail(&full, problem);
+                    None
+                }
+            },
+            Some(Value::Object(map)) if map.len() > 20 => {
+                self.fail(&full, "must have at most 20 language versions");
+                None
+            }
             Some(Value::Object(map)) if !map.is_empty() => {
                 let mut text = LangText::new();
                 for (lang, s) in map {
+                    let valid_tag = (2..=35).contains(&lang.len()) && lang.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+                    if !valid_tag {
+                        self.fail(&format!("{full}.{lang}"), "the key must be a language tag such as en, ru or uz-Latn");
+                        continue;
+                    }
                     match s.as_str().map(str::trim) {
-                        Some(s) if !s.is_empty() => {
-                            text.insert(lang.clone(), s.to_owned());
-                        }
+                        Some(s) if !s.is_empty() => match check_text(s, limits::PRODUCT_NAME) {
+                            Ok(()) => {
+                                text.insert(lang.clone(), s.to_owned());
+                            }
+                            Err(problem) => self.fail(&format!("{full}.{lang}"), problem),
+                        },
                         _ => self.fail(&format!("{full}.{lang}"), "must be a non-empty string"),
                     }
                 }
@@ -412,6 +484,10 @@ impl Reader<'_> {
         };
         if items.is_empty() {
             self.fail(&full, "must list at least one HS code");
+        }
+        if items.len() > limits::HS_CODES {
+            self.fail(&full, format!("must list at most {} HS codes", limits::HS_CODES));
+            return Vec::new();
         }
         let mut codes = Vec::new();
         for (i, item) in items.iter().enumerate() {
@@ -499,12 +575,7 @@ impl Reader<'_> {
                 None
             }
         };
-        let national_number = self.string(subject, path, "nationalNumber");
-        if let Some(number) = &national_number
-            && (number.chars().count() > 100 || number.chars().any(char::is_control))
-        {
-            self.fail(&join(path, "nationalNumber"), "must be at most 100 printable characters");
-        }
+        let national_number = self.bounded(subject, path, "nationalNumber", 100);
         let applicant = self.party(subject, path, "issuedToParty", true);
         let manufacturer = self.party(subject, path, "manufacturer", false);
 
@@ -512,7 +583,7 @@ impl Reader<'_> {
         let product = match subject.get("product") {
             Some(product @ Value::Object(_)) => {
                 let name = self.lang_text(product, &product_path, "name");
-                let model = self.optional_string(product, &product_path, "model");
+                let model = self.optional_bounded(product, &product_path, "model", limits::MODEL);
                 let hs_codes = self.hs_codes(product, &product_path);
                 name.map(|name| Product { name, model, hs_codes })
             }
@@ -543,7 +614,7 @@ impl Reader<'_> {
         if doc_type == Some(DocType::TestReport) && !test_reports.is_empty() {
             self.fail(&join(path, "testReports"), "only a CoC references test reports");
         }
-        let test_results = self.optional_string(subject, path, "testResults");
+        let test_results = self.optional_bounded(subject, path, "testResults", limits::TEST_RESULTS);
         let conformance = match subject.get("conformance") {
             Some(Value::Bool(b)) => *b,
             _ => {

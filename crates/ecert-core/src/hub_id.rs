@@ -135,6 +135,7 @@ impl RawHubId {
         let compact: Vec<char> = input
             .chars()
             .filter(|c| !matches!(c, '-' | ' ' | '\u{2010}'..='\u{2015}'))
+            .map(latin_look_alike)
             .map(|c| c.to_ascii_uppercase())
             .collect();
         if compact.len() != 4 + RANDOM_LEN + 1 {
@@ -161,6 +162,25 @@ impl RawHubId {
         random.copy_from_slice(&tail[..RANDOM_LEN]);
         let id = HubId { country: self.country, doc_type: self.doc_type, random, check: tail[RANDOM_LEN] };
         (gf32_mul(GENERATOR, id.partial_sum()) == id.check).then_some(id)
+    }
+}
+
+/// Maps Cyrillic letters that look like Latin ones to those Latin letters,
+/// because users with Russian keyboard layouts type hub IDs read from paper.
+fn latin_look_alike(c: char) -> char {
+    match c {
+        'А' | 'а' => 'A',
+        'В' | 'в' => 'B',
+        'С' | 'с' => 'C',
+        'Е' | 'е' => 'E',
+        'К' | 'к' => 'K',
+        'М' | 'м' => 'M',
+        'Н' | 'н' => 'H',
+        'О' | 'о' => 'O',
+        'Р' | 'р' => 'P',
+        'Т' | 'т' => 'T',
+        'Х' | 'х' => 'X',
+        other => other,
     }
 }
 
@@ -337,6 +357,14 @@ mod tests {
         let typo = format!("{}{}", &text[..6], if &text[6..7] == "Z" { "Y" } else { "Z" }) + &text[7..];
         assert_eq!(typo.parse::<HubId>(), Err(HubIdError::CheckMismatch));
         assert!(HubId::near_misses(&typo).contains(&id));
+    }
+
+    #[test]
+    fn reads_cyrillic_look_alikes_as_latin() {
+        let id = HubId::new("UZ".parse().unwrap(), DocType::Certificate, 0x12_3456_789a);
+        let typed: String = id.to_string().replace("CC", "СС").replace('C', "С");
+        assert_ne!(typed, id.to_string());
+        assert_eq!(typed.parse::<HubId>().unwrap(), id);
     }
 
     #[test]

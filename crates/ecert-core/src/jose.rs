@@ -72,7 +72,7 @@ pub enum JoseError {
     UnsupportedCritical(String),
     #[error("invalid JWK: {0}")]
     InvalidKey(String),
-    #[error("key type {key} cannot verify {alg} signatures")]
+    #[error("a key of type {key} cannot verify {alg} signatures")]
     KeyAlgorithmMismatch { key: String, alg: Algorithm },
     #[error("the signature does not verify with this key")]
     BadSignature,
@@ -208,6 +208,16 @@ impl PublicJwk {
                 )));
             }
         }
+        if let Some(key_use) = object.get("use")
+            && key_use != "sig"
+        {
+            return Err(JoseError::InvalidKey(format!("the JWK has \"use\": {key_use}; a signing key needs \"sig\" or no use")));
+        }
+        if let Some(ops) = object.get("key_ops")
+            && !ops.as_array().is_some_and(|ops| ops.iter().any(|op| op == "verify"))
+        {
+            return Err(JoseError::InvalidKey("the JWK's key_ops do not include \"verify\"".into()));
+        }
         let jwk: PublicJwk = serde_json::from_value(value.clone())
             .map_err(|e| JoseError::InvalidKey(e.to_string()))?;
         jwk.verifier()?;
@@ -300,7 +310,8 @@ impl PublicJwk {
                 }
             }
             ("OKP" | "EC", crv) => Err(JoseError::InvalidKey(format!(
-                "unsupported curve {crv:?}: the hub accepts Ed25519, P-256 and P-384"
+                "unsupported curve {}: the hub accepts Ed25519, P-256 and P-384",
+                crv.unwrap_or("(none)")
             ))),
             ("RSA", _) => {
                 let n = member("n", &self.n)?;

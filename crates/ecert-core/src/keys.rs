@@ -48,32 +48,37 @@ pub enum KeyProblem {
     Revoked { registered: String, compromised_at: String },
 }
 
+/// Formats a time as RFC 3339 for messages, e.g. `2026-06-01T00:00:00Z`.
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_else(|_| t.to_string())
+}
+
 impl KeyValidity {
     /// Checks whether a document registered at `registered` counts under this key.
     /// The hub's registration time counts, never the issue date the signer
     /// wrote, because the holder of a stolen key could backdate.
     pub fn check_at(&self, registered: OffsetDateTime) -> Result<(), KeyProblem> {
-        let at = registered.to_string();
+        let at = rfc3339(registered);
         if self.purpose != KeyPurpose::DocumentSigning {
             return Err(KeyProblem::WrongPurpose(self.purpose));
         }
         if registered < self.valid_from {
-            return Err(KeyProblem::NotYetValid { registered: at, valid_from: self.valid_from.to_string() });
+            return Err(KeyProblem::NotYetValid { registered: at, valid_from: rfc3339(self.valid_from) });
         }
         if let Some(until) = self.valid_until
             && registered > until
         {
-            return Err(KeyProblem::Expired { registered: at, valid_until: until.to_string() });
+            return Err(KeyProblem::Expired { registered: at, valid_until: rfc3339(until) });
         }
         if let Some(compromised) = self.compromised_at
             && registered >= compromised
         {
-            return Err(KeyProblem::Revoked { registered: at, compromised_at: compromised.to_string() });
+            return Err(KeyProblem::Revoked { registered: at, compromised_at: rfc3339(compromised) });
         }
         if let Some(retired) = self.retired_at
             && registered >= retired
         {
-            return Err(KeyProblem::Retired { registered: at, retired_at: retired.to_string() });
+            return Err(KeyProblem::Retired { registered: at, retired_at: rfc3339(retired) });
         }
         Ok(())
     }

@@ -640,13 +640,13 @@ fn wycheproof_ecdsa_p256_results_match() {
 const WYCHEPROOF_JWS: &str = "wycheproof/json_web_signature_test.json";
 
 /// Wycheproof tcIds that are invalid only because a JWK member beside the key
-/// material forbids the use. In 353 and 354 `use` is "enc", in 355 and 356
-/// `key_ops` is ["encrypt"], and in 332 and 338 `alg` is PS512 while the token
-/// uses RS256 or PS256. The hub ignores `use`, `key_ops` and `alg` on a
-/// registered key, because the registry record carries the key's purpose
-/// (`ecert_core::keys::KeyPurpose`). So these signatures verify.
-/// NOTE: an RSA key therefore verifies both RS256 and PS256 tokens. Pinning one
-/// algorithm per key would need a field in the registry record.
+/// material forbids the use. In 353 and 354 `use` is "enc", and in 355 and 356
+/// `key_ops` is ["encrypt"]: the hub rejects such a JWK as a signing key. In
+/// 332 and 338 `alg` is PS512 while the token uses RS256 or PS256: the hub
+/// ignores a JWK's `alg` member, because the registry record carries the
+/// algorithm the key is registered for, so these signatures verify here and
+/// the registered algorithm is enforced by the service.
+const KEY_USE_REJECTED: [u64; 4] = [353, 354, 355, 356];
 const KEY_METADATA_IGNORED: [u64; 6] = [332, 338, 353, 354, 355, 356];
 
 /// Counts of hub outcomes over the Wycheproof JWS file.
@@ -753,11 +753,14 @@ fn wycheproof_jws_results_match() {
                     !expected_valid,
                     "{context}: listed as a key-metadata case but Wycheproof marks it valid"
                 );
-                assert_eq!(
-                    outcome,
-                    Ok(()),
-                    "{context}: the hub ignores use, key_ops and alg on the JWK"
-                );
+                if KEY_USE_REJECTED.contains(&tc_id) {
+                    assert!(
+                        matches!(outcome, Err(JoseError::InvalidKey(_))),
+                        "{context}: a JWK whose use or key_ops exclude verification is rejected; got {outcome:?}"
+                    );
+                } else {
+                    assert_eq!(outcome, Ok(()), "{context}: the hub ignores the JWK's alg member");
+                }
                 tally.key_metadata_ignored += 1;
             } else if expected_valid {
                 assert_eq!(outcome, Ok(()), "{context}");

@@ -29,8 +29,11 @@ pub async fn open(node: &NodeArgs, listen: Option<SocketAddr>) -> anyhow::Result
         Some(url) => {
             let parsed = url::Url::parse(url)
                 .with_context(|| format!("ECERT_PUBLIC_BASE_URL {url:?} is not a URL; use e.g. https://verify.example.org"))?;
-            if !matches!(parsed.scheme(), "http" | "https") {
-                anyhow::bail!("ECERT_PUBLIC_BASE_URL {url:?} must start with http:// or https://");
+            if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+                anyhow::bail!("ECERT_PUBLIC_BASE_URL {url:?} must be an http:// or https:// URL with a host name");
+            }
+            if parsed.query().is_some() || parsed.fragment().is_some() {
+                anyhow::bail!("ECERT_PUBLIC_BASE_URL {url:?} must not have a query or fragment, because QR codes append /v/{{hub ID}} to it");
             }
             url.trim_end_matches('/').to_owned()
         }

@@ -10,6 +10,7 @@ use base64::Engine as _;
 use clap::Args;
 
 #[derive(Args, Debug)]
+#[command(after_help = "Exit status: 0 valid, 1 invalid, 2 indeterminate, 3 error (including usage errors).")]
 pub struct VerifyArgs {
     /// Hub ID printed on the document, e.g. UZ-CC-7Q3K-9XMP-H.
     #[arg(required_unless_present_any = ["jws", "pdf"])]
@@ -72,6 +73,9 @@ pub async fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::from(3));
     }
+    if !value["checks"].is_array() || !value["verdict"].is_string() {
+        anyhow::bail!("the hub's response has no verdict and checks; is {url} an e-CERT Hub?");
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
@@ -86,7 +90,9 @@ pub async fn run(args: VerifyArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn print_summary(value: &serde_json::Value) {
-    let text = |v: &serde_json::Value| v.as_str().unwrap_or("-").to_owned();
+    // Values come from the network: drop control characters so that no
+    // document text can send escape sequences to the terminal.
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or("-").chars().filter(|c| !c.is_control()).collect::<String>();
     println!("verdict:     {}", text(&value["verdict"]).to_uppercase());
     println!("hub ID:      {}", text(&value["hub_id"]));
     println!("trust basis: {}", text(&value["trust_basis"]));

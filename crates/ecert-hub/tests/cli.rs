@@ -221,3 +221,49 @@ fn sign_rejects_invalid_credential() {
     assert!(forced.status.success());
     assert_eq!(String::from_utf8_lossy(&forced.stdout).trim().split('.').count(), 3);
 }
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_despite_stalled_client() {
+    use std::io::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, base) = serve(dir.path());
+    let address = base.trim_start_matches("http://");
+    let mut stalled = std::net::TcpStream::connect(address).unwrap();
+    stalled.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+
+    let started = Instant::now();
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let exit = loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            break exit;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "serve still runs 30 s after SIGTERM");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(exit.success(), "serve exited with {exit}");
+    drop(stalled);
+}
+
+#[test]
+fn usage_errors_exit_with_three() {
+    let bad_flag = run(&["verify", "--bogus-flag"]);
+    assert_eq!(bad_flag.status.code(), Some(3));
+    let help = run(&["verify", "--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("2 indeterminate"));
+}
+
+#[test]
+fn public_base_url_rejects_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(BIN)
+        .args(["serve", "--listen", &format!("127.0.0.1:{}", free_port()), "--data-dir"])
+        .arg(dir.path())
+        .args(["--public-base-url", "https://verify.example.org/path?q=1#frag"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("must not have a query or fragment"));
+}

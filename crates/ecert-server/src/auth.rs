@@ -97,11 +97,13 @@ impl FromRequestParts<Arc<Hub>> for Caller {
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .ok_or_else(ApiError::unauthorized)?;
+        // The scheme name is case-insensitive (RFC 9110, section 11.1).
         let secret = header
             .to_str()
             .ok()
-            .and_then(|h| h.strip_prefix("Bearer "))
-            .map(str::trim)
+            .and_then(|h| h.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, secret)| secret.trim())
             .ok_or_else(ApiError::unauthorized)?;
         let token = hub.store.find_token(&token_hash(secret)).await?.ok_or_else(ApiError::unauthorized)?;
         if token.revoked_at.is_some() {

@@ -96,8 +96,12 @@ pub fn router(hub: Arc<Hub>) -> axum::Router {
         .layer(telemetry::layer())
 }
 
-/// Serves `hub` on `listener` until `shutdown` completes, then finishes
-/// in-flight requests.
+/// How long requests in flight may run after a shutdown signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Serves `hub` on `listener` until `shutdown` completes, then lets requests
+/// in flight finish for at most [`SHUTDOWN_GRACE`], so a stalled client
+/// cannot keep the node from stopping.
 pub async fn serve(
     listener: TcpListener,
     hub: Arc<Hub>,
@@ -105,7 +109,24 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let address = listener.local_addr()?;
     tracing::info!(%address, public_base_url = %hub.config.public_base_url, "e-CERT Hub listening");
-    axum::serve(listener, router(hub)).with_graceful_shutdown(shutdown).await?;
+
+    let (stopping_tx, stopping_rx) = tokio::sync::oneshot::channel::<()>();
+    let shutdown = async move {
+        shutdown.await;
+        let _ = stopping_tx.send(());
+    };
+    let server = axum::serve(listener, router(hub)).with_graceful_shutdown(shutdown).into_future();
+    let deadline = async move {
+        if stopping_rx.await.is_ok() {
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } else {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        result = server => result?,
+        () = deadline => tracing::warn!(%address, grace_s = SHUTDOWN_GRACE.as_secs(), "requests still running after the grace period; stopping anyway"),
+    }
     tracing::info!(%address, "e-CERT Hub stopped");
     Ok(())
 }

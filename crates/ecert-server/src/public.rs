@@ -51,7 +51,18 @@ fn page(status: StatusCode, lang: Lang, html: String) -> Response {
 }
 
 /// Serves the lookup form, or redirects to the page of the typed hub ID.
-async fn lookup(State(hub): State<Arc<Hub>>, Query(query): Query<PageQuery>, headers: HeaderMap) -> Response {
+/// Reads the page query; an unreadable one (such as a repeated `lang`) is
+/// ignored rather than answered with a plain-text error.
+fn page_query(query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>) -> PageQuery {
+    query.map(|Query(q)| q).unwrap_or(PageQuery { lang: None, id: None })
+}
+
+async fn lookup(
+    State(hub): State<Arc<Hub>>,
+    query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let query = page_query(query);
     let lang = language(&query, &headers);
     match query.id.as_deref().map(str::trim).filter(|id| !id.is_empty()) {
         None => page(StatusCode::OK, lang, hub.pages.lookup_form(lang, None)),
@@ -65,9 +76,10 @@ async fn lookup(State(hub): State<Arc<Hub>>, Query(query): Query<PageQuery>, hea
 async fn verification_page(
     State(hub): State<Arc<Hub>>,
     hub_id: Result<Path<String>, axum::extract::rejection::PathRejection>,
-    Query(query): Query<PageQuery>,
+    query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
     headers: HeaderMap,
 ) -> Response {
+    let query = page_query(query);
     let lang = language(&query, &headers);
     match hub_id {
         Ok(Path(hub_id)) => verification_response(&hub, lang, hub_id).await,
@@ -90,7 +102,7 @@ async fn verification_response(hub: &Hub, lang: Lang, hub_id: String) -> Respons
             hub_id: d.hub_id.to_string(),
             doc_type: d.doc_type,
             national_number: d.national_number.clone(),
-            issuer_name: d.content.issuer_name.clone(),
+            issuer_name: outcome.issuer_name.clone().unwrap_or_else(|| d.content.issuer_name.clone()),
             issuer_country: d.country.to_string(),
             product_name: d.content.product.name.clone(),
             model: d.content.product.model.clone(),

@@ -187,8 +187,10 @@ pub async fn search(pool: &SqlitePool, query: &DocumentQuery, page: PageRequest)
     let before: Option<i64> = match &page.after {
         Some(cursor) => Some(
             cursor
-                .parse()
-                .map_err(|_| StoreError::Conflict(format!("invalid page cursor {cursor:?}")))?,
+                .parse::<i64>()
+                .ok()
+                .filter(|seq| *seq > 0)
+                .ok_or_else(|| StoreError::Conflict(format!("invalid page cursor {cursor:?}")))?,
         ),
         None => None,
     };

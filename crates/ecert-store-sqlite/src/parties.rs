@@ -113,7 +113,7 @@ pub async fn find_organisation(
     country: Option<CountryCode>,
     registration_number: &str,
 ) -> StoreResult<Option<Organisation>> {
-    let row = sqlx::query("SELECT * FROM organisations WHERE coalesce(country, '') = $1 AND registration_number = $2")
+    let row = sqlx::query("SELECT * FROM organisations WHERE coalesce(country, '') = $1 AND upper(registration_number) = upper($2)")
         .bind(country.map(|c| c.to_string()).unwrap_or_default())
         .bind(registration_number)
         .fetch_optional(pool)

@@ -82,3 +82,38 @@ fn status_transitions_follow_the_rules() {
     assert!(Superseded.apply(StatusAction::Suspend).is_err());
     assert!(Suspended.apply(StatusAction::Supersede).is_err());
 }
+
+#[test]
+fn control_and_bidi_characters_are_rejected() {
+    for (pointer, bad) in [
+        ("/credentialSubject/product/name/en", "Tiles\u{1b}[2J"),
+        ("/credentialSubject/nationalNumber", "UZ\u{202e}123"),
+        ("/credentialSubject/issuedToParty/name", "Buyer\0LLC"),
+        ("/credentialSubject/product/model", "GT\r\n600"),
+    ] {
+        let mut credential = sample();
+        *credential.pointer_mut(pointer).unwrap() = Value::String(bad.into());
+        let errors = parse_credential(&credential).unwrap_err();
+        assert!(errors.iter().any(|e| e.message.contains("U+")), "{pointer}: {errors:?}");
+    }
+}
+
+#[test]
+fn oversized_text_is_rejected() {
+    let mut credential = sample();
+    credential["credentialSubject"]["product"]["name"]["en"] = Value::String("x".repeat(limits::PRODUCT_NAME + 1));
+    credential["credentialSubject"]["referenceStandards"] = serde_json::json!(vec!["GOST 1"; limits::LIST_ENTRIES + 1]);
+    let errors = parse_credential(&credential).unwrap_err();
+    assert!(errors.iter().any(|e| e.field == "credentialSubject.product.name.en"), "{errors:?}");
+    assert!(errors.iter().any(|e| e.field == "credentialSubject.referenceStandards"), "{errors:?}");
+}
+
+#[test]
+fn registration_numbers_never_read_as_paths() {
+    for good in ["CB-0042", "UZ.CB.1", "A/B", "x_1"] {
+        assert!(is_registration_number(good), "{good} rejected");
+    }
+    for bad in ["", "../../x", ".hidden", "trailing/", "a..b", "with space", "ÜZ"] {
+        assert!(!is_registration_number(bad), "{bad} accepted");
+    }
+}

@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<Arc<Hub>> {
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CountryBody {
     /// ISO 3166-1 alpha-2 code.
     #[schema(value_type = String, example = "UZ")]

@@ -118,6 +118,7 @@ pub fn links(hub: &Hub, id: HubId) -> DocumentLinks {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SignedSubmission {
     /// Compact JWS, header `typ: "vc+jwt"`, `kid` = thumbprint of a registered key.
     pub jws: String,
@@ -130,6 +131,7 @@ pub struct SignedSubmission {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UnsignedSubmission {
     /// The credential JSON (same schema as a signed payload).
     #[schema(value_type = Object)]
@@ -142,7 +144,13 @@ pub struct UnsignedSubmission {
 fn file_input(pdf_base64: Option<String>, file_sha256: Option<String>, file_url: Option<String>) -> ApiResult<Option<FileInput>> {
     match (pdf_base64, file_sha256) {
         (Some(_), Some(_)) => Err(ApiError::bad_request("ambiguous_file", "send either pdf_base64 or file_sha256, not both").field("file_sha256")),
-        (Some(pdf), None) => Ok(Some(FileInput::Bytes(decode_base64("pdf_base64", &pdf)?))),
+        (Some(pdf), None) => {
+            let bytes = decode_base64("pdf_base64", &pdf)?;
+            if bytes.is_empty() {
+                return Err(ApiError::bad_request("empty_file", "pdf_base64 is empty").field("pdf_base64").fix("send the PDF's bytes in base64, or omit the field"));
+            }
+            Ok(Some(FileInput::Bytes(bytes)))
+        }
         (None, Some(sha256)) => Ok(Some(FileInput::Reference { sha256, url: file_url })),
         (None, None) => Ok(None),
     }
@@ -180,6 +188,7 @@ async fn submit_unsigned(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct DocumentFilter {
     #[param(value_type = Option<String>)]
     pub country: Option<CountryCode>,
@@ -314,6 +323,7 @@ async fn document_history(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct StatusChangeRequest {
     /// `suspend`, `reinstate` or `withdraw`.
     pub action: StatusAction,

@@ -21,6 +21,7 @@ pub fn router() -> OpenApiRouter<Arc<Hub>> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct EventQuery {
     /// Return events with a sequence number greater than this (0 for the start).
     #[serde(default)]

@@ -74,6 +74,7 @@ impl From<KeyRecord> for KeyBody {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewKeyBody {
     /// The public JWK (OKP Ed25519, EC P-256/P-384, or RSA of 2048 bits or more).
     #[schema(value_type = Object)]
@@ -144,6 +145,7 @@ async fn get_key(State(hub): State<Arc<Hub>>, ApiPath(kid): ApiPath<String>) -> 
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct KeyStatusBody {
     pub reason: String,
     /// Retirement time, or compromise time for a revocation (may be backdated); now when omitted.

@@ -69,6 +69,7 @@ pub fn router() -> OpenApiRouter<Arc<Hub>> {
 /// (countries, an organisation's keys and accreditations, a document's
 /// history). The cursor is the id of the last item of the previous page.
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// The `next` value of the previous page.
     pub after: Option<String>,

@@ -60,6 +60,7 @@ impl From<Organisation> for OrganisationBody {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewOrganisation {
     /// Omit for the hub operator.
     #[schema(value_type = Option<String>, example = "UZ")]
@@ -78,6 +79,7 @@ pub struct OrganisationPage {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct OrganisationFilter {
     /// Country code; required unless the caller is the hub operator.
     #[param(value_type = Option<String>)]
@@ -147,6 +149,7 @@ pub fn parse_uuid(text: &str) -> ApiResult<Uuid> {
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AccreditationBody {
     #[serde(default)]
     pub id: Option<Uuid>,
@@ -243,6 +246,7 @@ async fn add_accreditation(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AccreditationStatusBody {
     pub status: AccreditationStatus,
     pub reason: String,
@@ -269,6 +273,7 @@ async fn change_accreditation_status(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewToken {
     pub roles: Vec<Role>,
     #[serde(default)]

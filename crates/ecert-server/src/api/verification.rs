@@ -23,6 +23,7 @@ pub fn router() -> OpenApiRouter<Arc<Hub>> {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
     /// Hub ID, e.g. `UZ-CC-7Q3K-9XMP-H` (case-insensitive, hyphens optional).
     pub hub_id: Option<String>,
@@ -64,14 +65,15 @@ pub struct VerifiedDocument {
 }
 
 impl VerifiedDocument {
-    pub fn new(d: &DocumentRecord) -> Self {
+    /// Builds the summary; `issuer_name` is the registered name of the issuer.
+    pub fn new(d: &DocumentRecord, issuer_name: Option<&str>) -> Self {
         let expired = d.content.valid_until.is_some_and(|until| until < OffsetDateTime::now_utc());
         let status = if expired && d.status == ecert_core::DocumentStatus::Valid { "expired" } else { d.status.as_str() };
         VerifiedDocument {
             hub_id: d.hub_id,
             doc_type: d.doc_type,
             national_number: d.national_number.clone(),
-            issuer_name: d.content.issuer_name.clone(),
+            issuer_name: issuer_name.unwrap_or(&d.content.issuer_name).to_owned(),
             issuer_id: d.content.issuer.to_string(),
             product_name: pick_lang(&d.content.product.name, "en").to_owned(),
             model: d.content.product.model.clone(),
@@ -100,6 +102,9 @@ pub struct VerifyResponse {
     responses((status = 200, body = VerifyResponse), (status = 400, body = ErrorBody)))]
 async fn verify(State(hub): State<Arc<Hub>>, ApiJson(body): ApiJson<VerifyRequest>) -> ApiResult<Json<VerifyResponse>> {
     let pdf = body.pdf_base64.as_deref().map(|b| decode_base64("pdf_base64", b)).transpose()?;
+    if pdf.as_ref().is_some_and(Vec::is_empty) {
+        return Err(ApiError::bad_request("empty_file", "pdf_base64 is empty").field("pdf_base64").fix("send the PDF's bytes in base64, or omit the field"));
+    }
     let (subject, file) = match (body.hub_id, body.jws, pdf) {
         (Some(hub_id), None, file) => (Subject::HubId(hub_id), file),
         (None, Some(jws), file) => (Subject::Jws(jws), file),
@@ -115,13 +120,14 @@ async fn verify(State(hub): State<Arc<Hub>>, ApiJson(body): ApiJson<VerifyReques
         .verify(Request { subject, file, as_of: body.as_of, verifying_country: body.verifying_country })
         .await?;
     Ok(Json(VerifyResponse {
-        document: outcome.document.as_ref().map(VerifiedDocument::new),
+        document: outcome.document.as_ref().map(|d| VerifiedDocument::new(d, outcome.issuer_name.as_deref())),
         result: outcome.result,
         did_you_mean: outcome.did_you_mean,
     }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
 pub struct VerificationQuery {
     /// Judge status and validity as of this time (RFC 3339).
     #[serde(default, with = "time::serde::rfc3339::option")]
@@ -144,7 +150,7 @@ async fn verify_hub_id(
         .verify(Request { subject: Subject::HubId(hub_id), file: None, as_of: query.as_of, verifying_country: query.verifying_country })
         .await?;
     Ok(Json(VerifyResponse {
-        document: outcome.document.as_ref().map(VerifiedDocument::new),
+        document: outcome.document.as_ref().map(|d| VerifiedDocument::new(d, outcome.issuer_name.as_deref())),
         result: outcome.result,
         did_you_mean: outcome.did_you_mean,
     }))

@@ -62,6 +62,7 @@ impl Hub {
         let content = parse_credential(&credential).map_err(ApiError::validation)?;
         let issuer = self.issuer_of(&content).await?;
         who.require_issuer_or_authority(&issuer)?;
+        self.require_api_track(who, content.issuer.country).await?;
 
         // 3. Key and signature, judged at registration time (now).
         let signer = self.check_signer(&parsed, &kid, &issuer, now).await?;
@@ -98,6 +99,7 @@ impl Hub {
         let content = parse_credential(credential).map_err(ApiError::validation)?;
         let issuer = self.issuer_of(&content).await?;
         who.require_issuer_or_authority(&issuer)?;
+        self.require_api_track(who, content.issuer.country).await?;
         if file.is_none() {
             return Err(ApiError::validation(vec![FieldError::new(
                 "pdf_base64",
@@ -273,6 +275,7 @@ impl Hub {
         let (file_sha256, file_url) = match file {
             None => (None, None),
             Some(FileInput::Bytes(bytes)) => {
+                self.require_file_unclaimed(&sha256_hex(&bytes), draft.issuer.id).await?;
                 if !bytes.starts_with(b"%PDF-") {
                     return Err(ApiError::validation(vec![FieldError::new("pdf_base64", "the file is not a PDF (it does not start with %PDF-)")]));
                 }
@@ -288,6 +291,10 @@ impl Hub {
                 if sha.len() != 64 || !sha.bytes().all(|b| b.is_ascii_hexdigit()) {
                     return Err(ApiError::validation(vec![FieldError::new("file_sha256", "must be a SHA-256 in 64 hex characters")]));
                 }
+                if let Some(url) = &url {
+                    check_file_url(url)?;
+                }
+                self.require_file_unclaimed(&sha, draft.issuer.id).await?;
                 (Some(sha), url)
             }
         };
@@ -372,6 +379,21 @@ impl Hub {
         Err(ApiError::conflict("conflict", message))
     }
 
+    /// Rejects a file that another issuer already registered, so that the
+    /// file hash of a document names one issuer only.
+    async fn require_file_unclaimed(&self, sha256: &str, issuer: uuid::Uuid) -> ApiResult<()> {
+        let owners = self.store.find_documents_by_file(sha256).await?;
+        if let Some(other) = owners.iter().find(|d| d.issuer_org_id != issuer) {
+            return Err(ApiError::conflict(
+                "file_registered_by_other_issuer",
+                format!("this file (SHA-256 {sha256}) is already registered by another issuer as {}", other.hub_id),
+            )
+            .field("pdf_base64")
+            .fix("attach the document's own file"));
+        }
+        Ok(())
+    }
+
     pub async fn document(&self, hub_id: HubId) -> ApiResult<DocumentRecord> {
         self.store
             .get_document(hub_id)
@@ -394,6 +416,8 @@ impl Hub {
         let document = self.document(hub_id).await?;
         let issuer = self.organisation(document.issuer_org_id).await?;
         who.require_issuer_or_authority(&issuer)?;
+        self.require_api_track(who, document.country).await?;
+        let effective_at = self.effective_time("effective_at", effective_at)?;
 
         let mut errors = Vec::new();
         if action == StatusAction::Supersede {
@@ -407,13 +431,17 @@ impl Hub {
             errors.push(FieldError::new("reason", "must say why, in 1-2000 characters"));
         }
         let now = ecert_store::now();
-        let effective_at = effective_at.map(ecert_store::stored_precision).unwrap_or(now);
-        let skew = time::Duration::try_from(self.config.clock_skew).unwrap_or(time::Duration::minutes(5));
-        if effective_at > now + skew {
-            errors.push(FieldError::new("effective_at", "cannot be in the future"));
-        }
         if effective_at < document.registered_at {
             errors.push(FieldError::new("effective_at", "cannot be before the document was registered"));
+        }
+        // Changes apply in the order they take effect, so a change may not
+        // take effect before the latest one already recorded.
+        let latest = self.store.document_history(hub_id).await?.into_iter().map(|c| c.effective_at).max();
+        if let Some(latest) = latest.filter(|latest| effective_at < *latest) {
+            errors.push(FieldError::new(
+                "effective_at",
+                format!("cannot be before the latest recorded change, which took effect at {}", ecert_core::keys::rfc3339(latest)),
+            ));
         }
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
@@ -452,6 +480,19 @@ struct Draft {
     trust_basis: TrustBasis,
     jws: Option<String>,
     kid: Option<String>,
+}
+
+/// Checks a link to a file kept by a national system: http(s), at most 2000
+/// characters.
+fn check_file_url(url: &str) -> ApiResult<()> {
+    let invalid = |message: &str| ApiError::validation(vec![FieldError::new("file_url", message)]);
+    if url.len() > 2000 {
+        return Err(invalid("must be at most 2000 characters"));
+    }
+    match url::Url::parse(url) {
+        Ok(parsed) if matches!(parsed.scheme(), "https" | "http") && parsed.host().is_some() => Ok(()),
+        _ => Err(invalid("must be an http or https URL, such as https://national-system.example/files/123")),
+    }
 }
 
 fn random_40_bits() -> u64 {

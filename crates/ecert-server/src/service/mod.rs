@@ -13,6 +13,42 @@ use ecert_store::{Actor, Organisation};
 use crate::auth::Caller;
 use crate::error::ApiError;
 
+impl crate::Hub {
+    /// Resolves the time a change takes effect: now when not given; a time
+    /// up to the clock skew ahead counts as now, because the client's clock
+    /// may run ahead; anything later is rejected, so that no change waits in
+    /// the future while the registry already shows it.
+    pub fn effective_time(&self, field: &str, given: Option<time::OffsetDateTime>) -> Result<time::OffsetDateTime, ApiError> {
+        let now = ecert_store::now();
+        let Some(given) = given else { return Ok(now) };
+        let skew = time::Duration::try_from(self.config.clock_skew).unwrap_or(time::Duration::minutes(5));
+        if given > now + skew {
+            return Err(ApiError::validation(vec![ecert_core::FieldError::new(
+                field,
+                format!(
+                    "lies in the future ({}); give the time the change took effect, at most now",
+                    ecert_core::keys::rfc3339(given)
+                ),
+            )]));
+        }
+        Ok(ecert_store::stored_precision(given.min(now)))
+    }
+
+    /// Rejects API writes to documents of a country that takes part by the
+    /// portal only (track C).
+    pub async fn require_api_track(&self, who: Principal<'_>, country: CountryCode) -> Result<(), ApiError> {
+        if matches!(who, Principal::Api(_)) && self.country(country).await?.track == ecert_core::party::Track::C {
+            return Err(ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "track_c_portal_only",
+                format!("{country} takes part by the web portal only (track C), so its documents are not written through the API"),
+            )
+                .fix("the hub operator moves the country to track A or B when its national system connects"));
+        }
+        Ok(())
+    }
+}
+
 /// On whose authority an operation runs: an API caller, or the operator's
 /// own command line on the server (bootstrap and demo), which is trusted.
 #[derive(Debug, Clone, Copy)]

@@ -48,8 +48,10 @@ impl Hub {
                 "must be 1-64 letters, digits, '-', '.', '/' or '_'",
             ));
         }
-        if name.trim().is_empty() || name.chars().count() > 300 {
-            errors.push(FieldError::new("name", "must be 1-300 characters"));
+        if name.trim().is_empty() {
+            errors.push(FieldError::new("name", "must not be empty"));
+        } else if let Err(problem) = ecert_core::document::check_text(name.trim(), 300) {
+            errors.push(FieldError::new("name", problem));
         }
         match (kind, country) {
             (OrgKind::HubOperator, Some(_)) => {
@@ -125,9 +127,23 @@ impl Hub {
         if accreditation.standard == AccreditationStandard::Designation && accreditation.designated_types.is_empty() {
             errors.push(FieldError::new("designated_types", "a designation lists the document types it covers: CC, TR or both"));
         }
+        if accreditation.standard != AccreditationStandard::Designation && !accreditation.designated_types.is_empty() {
+            errors.push(FieldError::new("designated_types", "only a designation lists document types; an accreditation's standard decides them"));
+        }
+        if let Err(problem) = ecert_core::document::check_text(accreditation.body.trim(), 300) {
+            errors.push(FieldError::new("body", problem));
+        }
         for (i, prefix) in accreditation.hs_prefixes.iter().enumerate() {
+            let chapter: u8 = prefix.get(..2).and_then(|c| c.parse().ok()).unwrap_or(0);
             if !(2..=10).contains(&prefix.len()) || !prefix.bytes().all(|b| b.is_ascii_digit()) {
                 errors.push(FieldError::new(format!("hs_prefixes[{i}]"), "must be 2 to 10 digits of an HS or national code"));
+            } else if chapter == 0 || chapter > 97 || chapter == 77 {
+                errors.push(FieldError::new(format!("hs_prefixes[{i}]"), format!("chapter {chapter:02} is not an HS chapter (01-97, 77 is reserved)")));
+            }
+        }
+        for (i, standard) in accreditation.standards.iter().enumerate() {
+            if let Err(problem) = ecert_core::document::check_text(standard, 200) {
+                errors.push(FieldError::new(format!("standards[{i}]"), problem));
             }
         }
         if accreditation.valid_until.is_some_and(|until| until <= accreditation.valid_from) {
@@ -163,13 +179,13 @@ impl Hub {
         if let Some(country) = org.country {
             who.require_country_admin(country)?;
         }
-        if reason.trim().is_empty() {
-            return Err(ApiError::validation(vec![FieldError::new("reason", "must say why the status changes")]));
+        if reason.trim().is_empty() || reason.trim().chars().count() > 2000 {
+            return Err(ApiError::validation(vec![FieldError::new("reason", "must say why the status changes, in 1-2000 characters")]));
         }
         let change = AccreditationStatusChange {
             id,
             to,
-            effective_at: effective_at.map(ecert_store::stored_precision).unwrap_or_else(ecert_store::now),
+            effective_at: self.effective_time("effective_at", effective_at)?,
             reason: reason.trim().to_owned(),
         };
         Ok(self.store.change_accreditation_status(&change, who.actor()).await?)
@@ -186,9 +202,19 @@ impl Hub {
     ) -> ApiResult<(ApiToken, String)> {
         let org = self.organisation(org_id).await?;
         check_roles_fit(&org, &roles)?;
+        let mut unique = Vec::with_capacity(roles.len());
+        for role in roles {
+            if !unique.contains(&role) {
+                unique.push(role);
+            }
+        }
+        let roles = unique;
         match org.country {
             Some(country) if !who.is_operator() => who.require_country_admin(country)?,
             _ => who.require_operator()?,
+        }
+        if let Err(problem) = ecert_core::document::check_text(&label, 200) {
+            return Err(ApiError::validation(vec![FieldError::new("label", problem)]));
         }
         let secret = new_token_secret();
         let token = ApiToken {

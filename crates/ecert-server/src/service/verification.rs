@@ -45,6 +45,9 @@ pub struct Request {
 pub struct Outcome {
     pub result: VerificationResult,
     pub document: Option<DocumentRecord>,
+    /// The issuer's registered name, which pages show instead of the name
+    /// the credential claims.
+    pub issuer_name: Option<String>,
     pub did_you_mean: Vec<HubId>,
 }
 
@@ -53,6 +56,14 @@ impl Hub {
         let now = OffsetDateTime::now_utc();
         let as_of = request.as_of.unwrap_or(now);
         let mut checks = Checks::new();
+        if let Some(country) = request.verifying_country
+            && self.store.get_country(country).await?.is_none()
+        {
+            return Err(crate::error::ApiError::validation(vec![ecert_core::FieldError::new(
+                "verifying_country",
+                format!("{country} is not a participating country"),
+            )]));
+        }
         let mut did_you_mean = Vec::new();
 
         // 1. Find the document the input names. A presented JWS is kept so
@@ -94,6 +105,16 @@ impl Hub {
             Subject::File(bytes) => {
                 let sha = sha256_hex(bytes);
                 let found = self.store.find_documents_by_file(&sha).await?;
+                // One issuer may have re-issued the same file; entries of
+                // several issuers cannot be told apart by the file alone.
+                if found.iter().any(|d| d.issuer_org_id != found[0].issuer_org_id) {
+                    checks.fail(
+                        CheckName::Format,
+                        "ambiguous_file",
+                        "this file is registered by several issuers; verify it by its hub ID instead",
+                    );
+                    return Ok(self.finish(checks, None, as_of, now, did_you_mean, &request));
+                }
                 (found.into_iter().next_back(), Some(bytes.as_slice()))
             }
         };
@@ -171,7 +192,10 @@ impl Hub {
             }
         }
 
-        Ok(self.finish(checks, Some(document), as_of, now, did_you_mean, &request))
+        let issuer_name = self.store.get_organisation(document.issuer_org_id).await?.map(|org| org.name);
+        let mut outcome = self.finish(checks, Some(document), as_of, now, did_you_mean, &request);
+        outcome.issuer_name = issuer_name;
+        Ok(outcome)
     }
 
     /// Fills in the checks that do not exist yet and derives the verdict.
@@ -200,7 +224,7 @@ impl Hub {
         checks.not_applicable(CheckName::TransparencyLog, "not_built", "this hub does not run a transparency log yet");
         let trust_basis = document.as_ref().map(|d| d.trust_basis);
         let hub_id = document.as_ref().map(|d| d.hub_id);
-        Outcome { result: checks.finish(hub_id, trust_basis, as_of, now), document, did_you_mean }
+        Outcome { result: checks.finish(hub_id, trust_basis, as_of, now), document, issuer_name: None, did_you_mean }
     }
 
     async fn check_signature(&self, document: &DocumentRecord, checks: &mut Checks) -> ApiResult<()> {
