@@ -188,7 +188,11 @@ impl Hub {
         if content.issued_at > now + skew {
             return Err(ApiError::unprocessable(
                 "issue_date_in_future",
-                format!("validFrom {} lies after the hub's registration time {now}", content.issued_at),
+                format!(
+                    "validFrom {} lies after the hub's registration time {}",
+                    ecert_core::keys::rfc3339(content.issued_at),
+                    ecert_core::keys::rfc3339(now)
+                ),
             )
             .field("validFrom"));
         }

@@ -50,7 +50,7 @@ impl Hub {
             Some(alg) => {
                 return Err(ApiError::unprocessable(
                     "key_algorithm_mismatch",
-                    format!("a {} key cannot sign {alg}", jwk.kty),
+                    format!("a key of type {} cannot sign {alg}", jwk.kty),
                 )
                 .field("algorithm"));
             }

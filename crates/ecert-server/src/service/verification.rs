@@ -14,6 +14,7 @@
 //!    as such and never as passed.
 
 use ecert_core::jose::CompactJws;
+use ecert_core::keys::rfc3339;
 use ecert_core::party::check_scope;
 use ecert_core::verify::{Checks, StatusChange, status_at};
 use ecert_core::{CheckName, CountryCode, DocumentStatus, HubId, HubIdError, TrustBasis, VerificationResult};
@@ -157,7 +158,7 @@ impl Hub {
             .map(|c| StatusChange { action: c.action, to: c.to, effective_at: c.effective_at })
             .collect();
         match status_at(document.registered_at, &changes, as_of) {
-            None => checks.fail(CheckName::Status, "not_yet_registered", format!("the document was registered only at {}", document.registered_at)),
+            None => checks.fail(CheckName::Status, "not_yet_registered", format!("the document was registered only at {}", rfc3339(document.registered_at))),
             Some(DocumentStatus::Valid) => checks.pass(CheckName::Status, "valid", "the registry lists the document as valid"),
             Some(DocumentStatus::Suspended) => checks.fail(CheckName::Status, "suspended", "the issuer suspended the document"),
             Some(DocumentStatus::Withdrawn) => checks.fail(CheckName::Status, "withdrawn", "the issuer withdrew the document"),
@@ -170,9 +171,9 @@ impl Hub {
         // 7. Validity period.
         let content = &document.content;
         if as_of < content.issued_at {
-            checks.fail(CheckName::ValidityPeriod, "not_yet_valid", format!("the document is valid only from {}", content.issued_at));
+            checks.fail(CheckName::ValidityPeriod, "not_yet_valid", format!("the document is valid only from {}", rfc3339(content.issued_at)));
         } else if let Some(until) = content.valid_until.filter(|until| as_of > *until) {
-            checks.fail(CheckName::ValidityPeriod, "expired", format!("the document expired at {until}"));
+            checks.fail(CheckName::ValidityPeriod, "expired", format!("the document expired at {}", rfc3339(until)));
         } else {
             checks.pass(CheckName::ValidityPeriod, "ok", "the date lies within the validity period");
         }
@@ -384,9 +385,9 @@ impl Hub {
             checks.fail(CheckName::Status, "issuer_not_in_registry", "the issuer does not publish its documents to this hub");
         }
         if as_of < content.issued_at {
-            checks.fail(CheckName::ValidityPeriod, "not_yet_valid", format!("the document is valid only from {}", content.issued_at));
+            checks.fail(CheckName::ValidityPeriod, "not_yet_valid", format!("the document is valid only from {}", rfc3339(content.issued_at)));
         } else if let Some(until) = content.valid_until.filter(|until| as_of > *until) {
-            checks.fail(CheckName::ValidityPeriod, "expired", format!("the document expired at {until}"));
+            checks.fail(CheckName::ValidityPeriod, "expired", format!("the document expired at {}", rfc3339(until)));
         } else {
             checks.pass(CheckName::ValidityPeriod, "ok", "the date lies within the validity period");
         }
