@@ -249,6 +249,9 @@ fn product(hs: &str) -> (&'static str, &'static str) {
 }
 
 pub async fn run(listen: SocketAddr, node: &NodeArgs, reset: bool, no_serve: bool) -> anyhow::Result<()> {
+    if node.database_url.is_some() {
+        bail!("the demo always uses a fresh embedded SQLite database in --data-dir; unset ECERT_DATABASE_URL");
+    }
     let dir = &node.data_dir;
     let database = dir.join(crate::node::DATABASE_FILE);
     if database.exists() {

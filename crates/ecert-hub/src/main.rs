@@ -50,6 +50,23 @@ pub struct NodeArgs {
     /// https://verify.example.org. Defaults to http://{listen address}.
     #[arg(long, env = "ECERT_PUBLIC_BASE_URL")]
     pub public_base_url: Option<String>,
+    /// Where document files are kept: a directory path or file:///dir, or
+    /// s3://BUCKET/PREFIX?endpoint=…&region=… for S3-compatible storage
+    /// (credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
+    /// Defaults to {data dir}/blobs.
+    #[arg(long, env = "ECERT_BLOB_URL")]
+    pub blob_url: Option<String>,
+    /// Database: sqlite://PATH for an embedded file, or
+    /// postgres://USER@HOST/DB for PostgreSQL (several nodes may share it).
+    /// Defaults to the SQLite file {data dir}/hub.db.
+    #[arg(long, env = "ECERT_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Largest number of database connections of this node.
+    #[arg(long, env = "ECERT_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    pub db_max_connections: u32,
+    /// Seconds a query waits for a free database connection before it fails.
+    #[arg(long, env = "ECERT_DB_ACQUIRE_TIMEOUT", default_value_t = 10)]
+    pub db_acquire_timeout: u64,
 }
 
 #[derive(Args, Debug)]

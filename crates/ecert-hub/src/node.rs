@@ -18,11 +18,11 @@ pub const DATABASE_FILE: &str = "hub.db";
 pub async fn open(node: &NodeArgs, listen: Option<SocketAddr>) -> anyhow::Result<Arc<Hub>> {
     let dir = &node.data_dir;
     create_private_dir(dir).with_context(|| format!("cannot create data directory {} (ECERT_DATA_DIR)", dir.display()))?;
-    let database = dir.join(DATABASE_FILE);
-    let store = SqliteStore::open(&database, SqliteOptions::default())
-        .await
-        .with_context(|| format!("cannot open database {}", database.display()))?;
-    let blobs = LocalBlobStore::new(dir.join("blobs"));
+    let store = open_store(node).await?;
+    let blobs: Arc<dyn ecert_store::blob::BlobStore> = match &node.blob_url {
+        Some(url) => ecert_store::blob::open_blob_store(url).context("cannot open the blob store (ECERT_BLOB_URL)")?,
+        None => Arc::new(LocalBlobStore::new(dir.join("blobs"))),
+    };
     let keys = HubKeys::load_or_create(&dir.join("hub-keys"))?;
 
     let public_base_url = match &node.public_base_url {
@@ -40,7 +40,45 @@ pub async fn open(node: &NodeArgs, listen: Option<SocketAddr>) -> anyhow::Result
         None => format!("http://{}", listen.map(|a| a.to_string()).unwrap_or_else(|| "127.0.0.1:8080".into())),
     };
     let config = HubConfig { public_base_url, ..HubConfig::default() };
-    Hub::new(Arc::new(store), Arc::new(blobs), keys, config)
+    Hub::new(store, blobs, keys, config)
+}
+
+/// Opens the database the URL's scheme names; any other scheme is rejected
+/// rather than read as a file name.
+pub async fn open_store(node: &NodeArgs) -> anyhow::Result<Arc<dyn ecert_store::Store>> {
+    let timeout = std::time::Duration::from_secs(node.db_acquire_timeout);
+    let url = node.database_url.clone().unwrap_or_default();
+    let scheme = url.split_once("://").map(|(scheme, _)| scheme.to_ascii_lowercase());
+    match scheme.as_deref() {
+        None if url.is_empty() => {
+            let database = node.data_dir.join(DATABASE_FILE);
+            let options = SqliteOptions { max_connections: node.db_max_connections, busy_timeout: timeout };
+            let store = SqliteStore::open(&database, options)
+                .await
+                .with_context(|| format!("cannot open database {}", database.display()))?;
+            Ok(Arc::new(store))
+        }
+        Some("sqlite") => {
+            let options = SqliteOptions { max_connections: node.db_max_connections, busy_timeout: timeout };
+            let store = SqliteStore::open_url(&url, options).await.context("cannot open the SQLite database of ECERT_DATABASE_URL")?;
+            Ok(Arc::new(store))
+        }
+        Some("postgres" | "postgresql") => {
+            let options = ecert_store_postgres::PgOptions {
+                max_connections: node.db_max_connections,
+                acquire_timeout: timeout,
+                ..ecert_store_postgres::PgOptions::default()
+            };
+            // The message leaves out the URL, which may contain a password.
+            let store = ecert_store_postgres::PgStore::connect(&url, options)
+                .await
+                .context("cannot connect to the PostgreSQL database of ECERT_DATABASE_URL")?;
+            Ok(Arc::new(store))
+        }
+        _ => anyhow::bail!(
+            "ECERT_DATABASE_URL has an unsupported scheme; use sqlite://PATH (for example sqlite://./ecert-data/hub.db) or postgres://USER@HOST/DATABASE"
+        ),
+    }
 }
 
 pub async fn serve(listen: SocketAddr, node: &NodeArgs) -> anyhow::Result<()> {

@@ -267,3 +267,50 @@ fn public_base_url_rejects_query() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("must not have a query or fragment"));
 }
+
+#[test]
+fn unknown_database_scheme_names_variable() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(BIN)
+        .args(["serve", "--listen", &format!("127.0.0.1:{}", free_port()), "--data-dir"])
+        .arg(dir.path())
+        .args(["--database-url", "mysql://root@127.0.0.1/hub"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("ECERT_DATABASE_URL"), "{stderr}");
+    assert!(!dir.path().join("hub.db").exists(), "a mistyped URL must not create an empty SQLite database");
+}
+
+#[test]
+fn admin_and_serve_share_postgres() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let Some(database) = runtime.block_on(ecert_store_postgres::test_hooks::TestDatabase::create("admin_and_serve_share_postgres")) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let added = Command::new(BIN)
+        .args(["admin", "--data-dir", data, "--database-url", database.url(), "add-country", "--code", "UZ", "--name", "Uzbekistan", "--track", "A"])
+        .output()
+        .unwrap();
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    assert!(!dir.path().join("hub.db").exists(), "no SQLite file when a PostgreSQL URL is given");
+
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir", data, "--database-url", database.url()])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "serve on PostgreSQL did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let health = runtime.block_on(async { reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await.unwrap().status() });
+    child.kill().ok();
+    child.wait().ok();
+    assert_eq!(health, 200);
+}

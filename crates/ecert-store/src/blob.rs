@@ -1,6 +1,7 @@
 //! Document files, addressed by the hex SHA-256 of their bytes.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use sha2::{Digest as _, Sha256};
@@ -13,6 +14,21 @@ pub enum BlobError {
     InvalidId(String),
     #[error("blob storage error: {0}")]
     Io(#[from] std::io::Error),
+    /// The blob store URL or its credentials are missing or invalid.
+    #[error("{0}")]
+    InvalidConfig(String),
+    /// A request to the object store failed. `object` is the `s3://` URL of
+    /// the object, and `source` the error text with credentials redacted.
+    #[error("object store {operation} of {object} failed: {source}")]
+    Remote {
+        operation: &'static str,
+        object: String,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The stored bytes do not hash to the id they are stored under.
+    #[error("blob {expected} is corrupt: the stored bytes have SHA-256 {actual}")]
+    Corrupt { expected: String, actual: String },
 }
 
 /// Storage for document files. Local directory by default; object storage
@@ -30,7 +46,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn check_id(sha256: &str) -> Result<(), BlobError> {
+pub(crate) fn check_id(sha256: &str) -> Result<(), BlobError> {
     if sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
         Ok(())
     } else {
@@ -83,5 +99,62 @@ impl BlobStore for LocalBlobStore {
     async fn exists(&self, sha256: &str) -> Result<bool, BlobError> {
         check_id(sha256)?;
         Ok(tokio::fs::try_exists(self.path(sha256)).await?)
+    }
+}
+
+/// Environment variable that selects the blob store. [`open_blob_store`]
+/// lists its accepted values.
+pub const BLOB_URL_VARIABLE: &str = "ECERT_BLOB_URL";
+
+const ACCEPTED_BLOB_URLS: &str =
+    "file:///ABSOLUTE/DIR, a directory path, or s3://BUCKET/PREFIX?endpoint=URL&region=REGION&allow_http=true";
+
+/// Opens the blob store that a value of `ECERT_BLOB_URL` names:
+///
+/// - `file:///abs/dir` or a plain path (anything without `://`): a
+///   [`LocalBlobStore`] in that directory, created at the first `put`.
+/// - `s3://BUCKET/PREFIX?…`: an [`S3BlobStore`](crate::blob_s3::S3BlobStore)
+///   with credentials from the environment. [`crate::blob_s3`] describes
+///   the URL.
+///
+/// Any other scheme is rejected. No request is sent, so an unreachable
+/// server or missing bucket shows only at the first operation.
+pub fn open_blob_store(url: &str) -> Result<Arc<dyn BlobStore>, BlobError> {
+    let Some((scheme, _)) = url.split_once("://") else {
+        if url.is_empty() {
+            return Err(BlobError::InvalidConfig(format!(
+                "{BLOB_URL_VARIABLE} is empty; expected {ACCEPTED_BLOB_URLS}"
+            )));
+        }
+        return Ok(Arc::new(LocalBlobStore::new(url)));
+    };
+
+    match scheme {
+        "file" => {
+            // The value is echoed only without a user part, which may contain a password.
+            let echoed_value = if url.contains('@') { String::new() } else { format!(" {url:?}") };
+            let invalid = || {
+                BlobError::InvalidConfig(format!(
+                    "{BLOB_URL_VARIABLE}{echoed_value} is not a local absolute path; expected file:///ABSOLUTE/DIR"
+                ))
+            };
+            let parsed = url::Url::parse(url).map_err(|_| invalid())?;
+            let root = parsed.to_file_path().map_err(|()| invalid())?;
+            Ok(Arc::new(LocalBlobStore::new(root)))
+        }
+        "s3" => {
+            let location = crate::blob_s3::S3Location::parse(url).map_err(|e| match e {
+                BlobError::InvalidConfig(message) => {
+                    BlobError::InvalidConfig(format!("{BLOB_URL_VARIABLE}: {message}"))
+                }
+                other => other,
+            })?;
+            let credentials = crate::blob_s3::S3Credentials::from_env()?;
+            Ok(Arc::new(crate::blob_s3::S3BlobStore::new(location, credentials)?))
+        }
+        // Only the scheme is echoed, because the rest may contain a password.
+        other => Err(BlobError::InvalidConfig(format!(
+            "{BLOB_URL_VARIABLE} has the unsupported scheme {other:?}; expected {ACCEPTED_BLOB_URLS}"
+        ))),
     }
 }

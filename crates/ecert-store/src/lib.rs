@@ -5,9 +5,14 @@
 //! - [`Store`]: the operations. Every write that touches several rows, and the
 //!   event it appends, commits in one transaction.
 //! - [`blob`]: document files addressed by SHA-256.
+//! - `testsuite` (feature `testsuite`): scenarios of the contract that every
+//!   backend's tests run.
 
 pub mod blob;
+pub mod blob_s3;
 pub mod records;
+#[cfg(feature = "testsuite")]
+pub mod testsuite;
 
 use async_trait::async_trait;
 use ecert_core::{CountryCode, HubId};

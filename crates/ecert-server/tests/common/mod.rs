@@ -1,5 +1,7 @@
-//! Test helpers: a real hub on a SQLite file in a temporary directory,
-//! served on port 0, with a small set of parties and keys.
+//! Test helpers: a real hub served on port 0, with a small set of parties
+//! and keys. The database is a SQLite file in a temporary directory, or with
+//! `ECERT_TEST_BACKEND=postgres` a fresh PostgreSQL database on the server
+//! named by `ECERT_TEST_DATABASE_URL`, dropped when the test ends.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
@@ -23,6 +25,8 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    /// Drops the PostgreSQL test database; declared last so it drops last.
+    _database: Option<ecert_store_postgres::test_hooks::TestDatabase>,
 }
 
 impl Drop for TestApp {
@@ -33,21 +37,36 @@ impl Drop for TestApp {
     }
 }
 
-/// Starts a hub on a fresh SQLite file and a random local port.
+/// Starts a hub on a fresh database and a random local port.
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let store = SqliteStore::open(&dir.path().join("hub.db"), SqliteOptions::default()).await.expect("open SQLite");
+    let (store, database): (Arc<dyn ecert_store::Store>, _) = match std::env::var("ECERT_TEST_BACKEND").as_deref() {
+        Ok("postgres") => {
+            let database = ecert_store_postgres::test_hooks::TestDatabase::create("api test")
+                .await
+                .expect("ECERT_TEST_BACKEND=postgres needs ECERT_TEST_DATABASE_URL, e.g. postgres://postgres@127.0.0.1:5432/postgres");
+            let store = ecert_store_postgres::PgStore::connect(database.url(), ecert_store_postgres::PgOptions::default())
+                .await
+                .expect("connect to the PostgreSQL test database");
+            (Arc::new(store), Some(database))
+        }
+        Ok("sqlite") | Err(_) => {
+            let store = SqliteStore::open(&dir.path().join("hub.db"), SqliteOptions::default()).await.expect("open SQLite");
+            (Arc::new(store), None)
+        }
+        Ok(other) => panic!("ECERT_TEST_BACKEND={other:?}: use sqlite or postgres"),
+    };
     let blobs = LocalBlobStore::new(dir.path().join("blobs"));
     let keys = ecert_server::hub_keys::HubKeys::load_or_create(&dir.path().join("hub-keys")).expect("hub keys");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     let base = format!("http://{}", listener.local_addr().unwrap());
     let config = HubConfig { public_base_url: base.clone(), ..HubConfig::default() };
-    let hub = Hub::new(Arc::new(store), Arc::new(blobs), keys, config).expect("hub");
+    let hub = Hub::new(store, Arc::new(blobs), keys, config).expect("hub");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(ecert_server::serve(listener, hub.clone(), async move {
         let _ = rx.await;
     }));
-    TestApp { base, hub, client: reqwest::Client::new(), dir, shutdown: Some(tx) }
+    TestApp { base, hub, client: reqwest::Client::new(), dir, shutdown: Some(tx), _database: database }
 }
 
 /// A CAB with an Ed25519 signing key registered with the hub.

@@ -1,0 +1,344 @@
+//! Registry entries, their status changes, and document search.
+
+use ecert_core::{DocumentStatus, HubId, StatusAction};
+use ecert_store::*;
+use sqlx::postgres::PgRow;
+use sqlx::types::Json;
+use sqlx::{PgPool, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use crate::PgStore;
+use crate::codec::*;
+use crate::events::{NewEvent, append};
+
+fn document_from_row(row: &PgRow) -> StoreResult<DocumentRecord> {
+    Ok(DocumentRecord {
+        hub_id: parsed(row, "hub_id")?,
+        doc_type: parsed(row, "doc_type")?,
+        country: parsed(row, "country")?,
+        issuer_org_id: column(row, "issuer_org_id")?,
+        national_number: column(row, "national_number")?,
+        content: json(row, "content")?,
+        payload: column(row, "payload")?,
+        payload_sha256: column(row, "payload_sha256")?,
+        trust_basis: parsed(row, "trust_basis")?,
+        jws: column(row, "jws")?,
+        kid: column(row, "kid")?,
+        attestation: column(row, "attestation")?,
+        file_sha256: column(row, "file_sha256")?,
+        stamped_sha256: column(row, "stamped_sha256")?,
+        file_url: column(row, "file_url")?,
+        status: parsed(row, "status")?,
+        supersedes: opt_parsed(row, "supersedes")?,
+        superseded_by: opt_parsed(row, "superseded_by")?,
+        registered_at: column(row, "registered_at")?,
+        registered_by: column(row, "registered_by")?,
+    })
+}
+
+pub async fn insert_document(store: &PgStore, d: &DocumentRecord, actor: Actor) -> StoreResult<()> {
+    let mut tx = store.write().await?;
+
+    // 1. A corrected re-issue first marks the entry it replaces, which must
+    //    still be valid; the unique index on `supersedes` stops a second one.
+    if let Some(old) = d.supersedes {
+        let updated = sqlx::query(
+            "UPDATE documents SET status = 'superseded', superseded_by = $1 WHERE hub_id = $2 AND status = 'valid'",
+        )
+        .bind(d.hub_id.to_string())
+        .bind(old.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!("document {old} is not valid, so it cannot be superseded")));
+        }
+    }
+
+    // 2. The entry itself and its HS codes for search.
+    sqlx::query(
+        "INSERT INTO documents (hub_id, doc_type, country, issuer_org_id, national_number, content, payload, payload_sha256,
+            trust_basis, jws, kid, attestation, file_sha256, stamped_sha256, file_url, status, supersedes, superseded_by,
+            issued_at, valid_until, registered_at, registered_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
+    )
+    .bind(d.hub_id.to_string())
+    .bind(d.doc_type.code())
+    .bind(d.country.to_string())
+    .bind(d.issuer_org_id)
+    .bind(&d.national_number)
+    .bind(Json(&d.content))
+    .bind(&d.payload)
+    .bind(&d.payload_sha256)
+    .bind(d.trust_basis.as_str())
+    .bind(&d.jws)
+    .bind(&d.kid)
+    .bind(&d.attestation)
+    .bind(&d.file_sha256)
+    .bind(&d.stamped_sha256)
+    .bind(&d.file_url)
+    .bind(d.status.as_str())
+    .bind(d.supersedes.map(|id| id.to_string()))
+    .bind(d.superseded_by.map(|id| id.to_string()))
+    .bind(d.content.issued_at)
+    .bind(d.content.valid_until)
+    .bind(d.registered_at)
+    .bind(d.registered_by)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    for hs in &d.content.product.hs_codes {
+        sqlx::query("INSERT INTO document_hs_codes (hub_id, code, national) VALUES ($1, $2, $3)")
+            .bind(d.hub_id.to_string())
+            .bind(hs.code.as_str())
+            .bind(&hs.national)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+    }
+
+    // 3. The history row of the superseded entry, then the events: the
+    //    supersession of the old entry, then the registration.
+    let subject = d.hub_id.to_string();
+    if let Some(old) = d.supersedes {
+        let change_id = Uuid::now_v7();
+        sqlx::query(
+            "INSERT INTO status_changes (id, hub_id, action, from_status, to_status, reason, actor_org_id, effective_at, recorded_at)
+             VALUES ($1, $2, 'supersede', 'valid', 'superseded', $3, $4, $5, $5)",
+        )
+        .bind(change_id)
+        .bind(old.to_string())
+        .bind(format!("superseded by the corrected re-issue {}", d.hub_id))
+        .bind(actor.org_id)
+        .bind(d.registered_at)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        let old_subject = old.to_string();
+        let event = NewEvent {
+            kind: EventKind::DocumentStatusChanged,
+            country: Some(old.country()),
+            subject: &old_subject,
+            content_sha256: None,
+            effective_at: Some(d.registered_at),
+            data: serde_json::json!({
+                "action": StatusAction::Supersede, "from": DocumentStatus::Valid, "to": DocumentStatus::Superseded,
+                "superseded_by": subject, "change_id": change_id,
+            }),
+        };
+        append(&mut tx, actor, event).await?;
+    }
+    let event = NewEvent {
+        kind: EventKind::DocumentRegistered,
+        country: Some(d.country),
+        subject: &subject,
+        content_sha256: Some(&d.payload_sha256),
+        effective_at: Some(d.registered_at),
+        data: serde_json::json!({
+            "doc_type": d.doc_type, "issuer_org_id": d.issuer_org_id, "trust_basis": d.trust_basis,
+            "kid": d.kid, "file_sha256": d.file_sha256, "supersedes": d.supersedes.map(|id| id.to_string()),
+        }),
+    };
+    append(&mut tx, actor, event).await?;
+    tx.commit().await.map_err(db_error)
+}
+
+pub async fn get_document(pool: &PgPool, hub_id: HubId) -> StoreResult<Option<DocumentRecord>> {
+    let row = sqlx::query("SELECT * FROM documents WHERE hub_id = $1")
+        .bind(hub_id.to_string())
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error)?;
+    row.as_ref().map(document_from_row).transpose()
+}
+
+pub async fn find_by_payload(pool: &PgPool, issuer: Uuid, payload_sha256: &str) -> StoreResult<Option<DocumentRecord>> {
+    let row = sqlx::query("SELECT * FROM documents WHERE issuer_org_id = $1 AND payload_sha256 = $2")
+        .bind(issuer)
+        .bind(payload_sha256)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error)?;
+    row.as_ref().map(document_from_row).transpose()
+}
+
+pub async fn find_by_number(pool: &PgPool, issuer: Uuid, national_number: &str) -> StoreResult<Vec<DocumentRecord>> {
+    let rows = sqlx::query("SELECT * FROM documents WHERE issuer_org_id = $1 AND national_number = $2 ORDER BY seq")
+        .bind(issuer)
+        .bind(national_number)
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)?;
+    rows.iter().map(document_from_row).collect()
+}
+
+pub async fn find_by_file(pool: &PgPool, file_sha256: &str) -> StoreResult<Vec<DocumentRecord>> {
+    let rows = sqlx::query("SELECT * FROM documents WHERE file_sha256 = $1 OR stamped_sha256 = $1 ORDER BY seq")
+        .bind(file_sha256)
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)?;
+    rows.iter().map(document_from_row).collect()
+}
+
+pub async fn search(pool: &PgPool, query: &DocumentQuery, page: PageRequest) -> StoreResult<Page<DocumentRecord>> {
+    // Newest first; the cursor is the `seq` of the last entry returned.
+    let before: Option<i64> = match &page.after {
+        Some(cursor) => Some(
+            cursor
+                .parse::<i64>()
+                .ok()
+                .filter(|seq| *seq > 0)
+                .ok_or_else(|| StoreError::Conflict(format!("invalid page cursor {cursor:?}")))?,
+        ),
+        None => None,
+    };
+    let mut sql: QueryBuilder<Postgres> = QueryBuilder::new("SELECT * FROM documents d WHERE true");
+    if let Some(before) = before {
+        sql.push(" AND d.seq < ").push_bind(before);
+    }
+    if let Some(country) = query.country {
+        sql.push(" AND d.country = ").push_bind(country.to_string());
+    }
+    if let Some(doc_type) = query.doc_type {
+        sql.push(" AND d.doc_type = ").push_bind(doc_type.code());
+    }
+    if let Some(issuer) = query.issuer_org_id {
+        sql.push(" AND d.issuer_org_id = ").push_bind(issuer);
+    }
+    if let Some(number) = &query.national_number {
+        sql.push(" AND d.national_number = ").push_bind(number.clone());
+    }
+    if let Some(status) = query.status {
+        sql.push(" AND d.status = ").push_bind(status.as_str());
+    }
+    if let Some(from) = query.issued_from {
+        sql.push(" AND d.issued_at >= ").push_bind(from);
+    }
+    if let Some(to) = query.issued_to {
+        sql.push(" AND d.issued_at <= ").push_bind(to);
+    }
+    if let Some(prefix) = &query.hs_code {
+        sql.push(" AND EXISTS (SELECT 1 FROM document_hs_codes h WHERE h.hub_id = d.hub_id AND (starts_with(h.code, ")
+            .push_bind(prefix.clone())
+            .push(") OR starts_with(coalesce(h.national, ''), ")
+            .push_bind(prefix.clone())
+            .push(")))");
+    }
+    sql.push(" ORDER BY d.seq DESC LIMIT ").push_bind(i64::from(page.limit) + 1);
+
+    let rows = sql.build().fetch_all(pool).await.map_err(db_error)?;
+    let more = rows.len() > page.limit as usize;
+    let rows = &rows[..rows.len().min(page.limit as usize)];
+    let next = match rows.last() {
+        Some(last) if more => Some(column::<i64>(last, "seq")?.to_string()),
+        _ => None,
+    };
+    Ok(Page { items: rows.iter().map(document_from_row).collect::<StoreResult<_>>()?, next })
+}
+
+pub async fn change_status(store: &PgStore, change: &StatusChangeRecord, actor: Actor) -> StoreResult<()> {
+    let mut tx = store.write().await?;
+
+    // The condition on the old status settles concurrent changes: at READ
+    // COMMITTED a second writer waits for the first one's row lock, then
+    // re-checks the condition against the committed row and updates nothing.
+    let updated = sqlx::query("UPDATE documents SET status = $1 WHERE hub_id = $2 AND status = $3")
+        .bind(change.to.as_str())
+        .bind(change.hub_id.to_string())
+        .bind(change.from.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    if updated.rows_affected() == 0 {
+        let current: Option<String> = sqlx::query_scalar("SELECT status FROM documents WHERE hub_id = $1")
+            .bind(change.hub_id.to_string())
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        return Err(match current {
+            None => StoreError::NotFound(format!("document {}", change.hub_id)),
+            Some(status) => StoreError::Conflict(format!(
+                "document {} is {status}, not {}; reload it and try again",
+                change.hub_id,
+                change.from.as_str()
+            )),
+        });
+    }
+
+    sqlx::query(
+        "INSERT INTO status_changes (id, hub_id, action, from_status, to_status, reason, actor_org_id, effective_at, recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(change.id)
+    .bind(change.hub_id.to_string())
+    .bind(change.action.as_str())
+    .bind(change.from.as_str())
+    .bind(change.to.as_str())
+    .bind(&change.reason)
+    .bind(change.actor_org_id)
+    .bind(change.effective_at)
+    .bind(change.recorded_at)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    let subject = change.hub_id.to_string();
+    let event = NewEvent {
+        kind: EventKind::DocumentStatusChanged,
+        country: Some(change.hub_id.country()),
+        subject: &subject,
+        content_sha256: None,
+        effective_at: Some(change.effective_at),
+        // The reason stays in `status_changes`; the event points to it by id.
+        data: serde_json::json!({"action": change.action, "from": change.from, "to": change.to, "change_id": change.id}),
+    };
+    append(&mut tx, actor, event).await?;
+    tx.commit().await.map_err(db_error)
+}
+
+pub async fn history(pool: &PgPool, hub_id: HubId) -> StoreResult<Vec<StatusChangeRecord>> {
+    let rows = sqlx::query("SELECT * FROM status_changes WHERE hub_id = $1 ORDER BY recorded_at, seq")
+        .bind(hub_id.to_string())
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)?;
+    rows.iter()
+        .map(|row| {
+            Ok(StatusChangeRecord {
+                id: column(row, "id")?,
+                hub_id,
+                action: parsed(row, "action")?,
+                from: parsed(row, "from_status")?,
+                to: parsed(row, "to_status")?,
+                reason: column(row, "reason")?,
+                actor_org_id: column(row, "actor_org_id")?,
+                effective_at: column(row, "effective_at")?,
+                recorded_at: column(row, "recorded_at")?,
+            })
+        })
+        .collect()
+}
+
+pub async fn set_stamped_file(store: &PgStore, hub_id: HubId, stamped_sha256: &str, actor: Actor) -> StoreResult<()> {
+    let mut tx = store.write().await?;
+    let updated = sqlx::query("UPDATE documents SET stamped_sha256 = $1 WHERE hub_id = $2 AND stamped_sha256 IS NULL")
+        .bind(stamped_sha256)
+        .bind(hub_id.to_string())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    if updated.rows_affected() == 0 {
+        return Err(StoreError::Conflict(format!("document {hub_id} is missing or already has a stamped file")));
+    }
+    let subject = hub_id.to_string();
+    let event = NewEvent {
+        kind: EventKind::DocumentFileStamped,
+        country: Some(hub_id.country()),
+        subject: &subject,
+        content_sha256: Some(stamped_sha256),
+        effective_at: None,
+        data: serde_json::json!({}),
+    };
+    append(&mut tx, actor, event).await?;
+    tx.commit().await.map_err(db_error)
+}

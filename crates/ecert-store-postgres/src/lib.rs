@@ -1,0 +1,246 @@
+//! PostgreSQL implementation of [`ecert_store::Store`], for production: the
+//! hub nodes are stateless and share one database, migrated on connect.
+//!
+//! Write transactions run at PostgreSQL's default isolation, READ COMMITTED.
+//! Each multi-row write commits in one transaction with its events, and
+//! conditional updates (`WHERE status = $expected`) settle concurrent status
+//! changes the way they do on SQLite. Event sequence numbers follow commit
+//! order across all nodes; the `events` module explains how.
+//!
+//! - `codec`: column reads and the mapping of constraint violations to conflicts.
+//! - `parties`, `keys`, `documents`, `events`: the trait methods by concept.
+//! - `test_hooks` (feature `test-hooks`): a throwaway database per test.
+
+mod codec;
+mod documents;
+mod events;
+mod keys;
+mod parties;
+#[cfg(feature = "test-hooks")]
+pub mod test_hooks;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use ecert_core::{CountryCode, HubId};
+use ecert_store::*;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+pub use codec::{UNIQUE_CONSTRAINTS, backend};
+pub use events::EVENT_LOG_LOCK;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A store on one PostgreSQL database.
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+/// Pool settings of the PostgreSQL store.
+#[derive(Debug, Clone)]
+pub struct PgOptions {
+    /// Maximum connections of this node's pool. Default 10. The sum over all
+    /// hub nodes must stay below the server's `max_connections`.
+    pub max_connections: u32,
+    /// How long a query waits for a free pooled connection before it fails.
+    /// Default 10 s, the same as the SQLite store's busy timeout.
+    pub acquire_timeout: Duration,
+    /// The server's `statement_timeout` for this pool's sessions, or `None`
+    /// to keep the server's setting. Default 30 s. It also bounds the wait
+    /// for the event-log lock, so a stuck writer makes others fail instead
+    /// of queueing without end.
+    pub statement_timeout: Option<Duration>,
+}
+
+impl Default for PgOptions {
+    fn default() -> Self {
+        PgOptions {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(10),
+            statement_timeout: Some(Duration::from_secs(30)),
+        }
+    }
+}
+
+impl PgStore {
+    /// Connects to the database at a `postgres://` or `postgresql://` URL and
+    /// applies pending migrations. Nodes that start at the same time are
+    /// safe: sqlx holds an advisory lock while it migrates.
+    pub async fn connect(url: &str, options: PgOptions) -> Result<Self, StoreError> {
+        // sqlx reads any URL as PostgreSQL settings, so a mistyped scheme
+        // would otherwise connect to the default local server. The message
+        // leaves out the rest of the URL, which may contain a password.
+        let scheme = url.split_once("://").map_or("", |(scheme, _)| scheme);
+        if !scheme.eq_ignore_ascii_case("postgres") && !scheme.eq_ignore_ascii_case("postgresql") {
+            return Err(StoreError::Backend(
+                format!("invalid database URL scheme {scheme:?}: expected postgres:// or postgresql://").into(),
+            ));
+        }
+
+        let mut connect = PgConnectOptions::from_str(url).map_err(backend)?.application_name("ecert-hub");
+        if let Some(timeout) = options.statement_timeout {
+            connect = connect.options([("statement_timeout", format!("{}ms", timeout.as_millis()))]);
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.acquire_timeout)
+            .connect_with(connect)
+            .await
+            .map_err(backend)?;
+        MIGRATOR.run(&pool).await.map_err(backend)?;
+        Ok(PgStore { pool })
+    }
+
+    /// The newest applied migration version.
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        let version: Option<i64> = sqlx::query_scalar("SELECT max(version) FROM _sqlx_migrations WHERE success")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(version.unwrap_or(0))
+    }
+
+    async fn write(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
+        self.pool.begin().await.map_err(backend)
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(backend)?;
+        Ok(())
+    }
+
+    async fn upsert_country(&self, country: &Country, actor: Actor) -> StoreResult<()> {
+        parties::upsert_country(self, country, actor).await
+    }
+
+    async fn get_country(&self, code: CountryCode) -> StoreResult<Option<Country>> {
+        parties::get_country(&self.pool, code).await
+    }
+
+    async fn list_countries(&self) -> StoreResult<Vec<Country>> {
+        parties::list_countries(&self.pool).await
+    }
+
+    async fn insert_organisation(&self, org: &Organisation, actor: Actor) -> StoreResult<()> {
+        parties::insert_organisation(self, org, actor).await
+    }
+
+    async fn get_organisation(&self, id: Uuid) -> StoreResult<Option<Organisation>> {
+        parties::get_organisation(&self.pool, id).await
+    }
+
+    async fn find_organisation(
+        &self,
+        country: Option<CountryCode>,
+        registration_number: &str,
+    ) -> StoreResult<Option<Organisation>> {
+        parties::find_organisation(&self.pool, country, registration_number).await
+    }
+
+    async fn list_organisations(&self, country: Option<CountryCode>, page: PageRequest) -> StoreResult<Page<Organisation>> {
+        parties::list_organisations(&self.pool, country, page).await
+    }
+
+    async fn insert_accreditation(&self, record: &AccreditationRecord, actor: Actor) -> StoreResult<()> {
+        parties::insert_accreditation(self, record, actor).await
+    }
+
+    async fn change_accreditation_status(&self, change: &AccreditationStatusChange, actor: Actor) -> StoreResult<AccreditationRecord> {
+        parties::change_accreditation_status(self, change, actor).await
+    }
+
+    async fn get_accreditation(&self, id: Uuid) -> StoreResult<Option<AccreditationRecord>> {
+        parties::get_accreditation(&self.pool, id).await
+    }
+
+    async fn list_accreditations(&self, org_id: Uuid) -> StoreResult<Vec<AccreditationRecord>> {
+        parties::list_accreditations(&self.pool, org_id).await
+    }
+
+    async fn insert_key(&self, key: &KeyRecord, actor: Actor) -> StoreResult<()> {
+        keys::insert_key(self, key, actor).await
+    }
+
+    async fn get_key(&self, kid: &str) -> StoreResult<Option<KeyRecord>> {
+        keys::get_key(&self.pool, kid).await
+    }
+
+    async fn list_keys(&self, org_id: Uuid) -> StoreResult<Vec<KeyRecord>> {
+        keys::list_keys(&self.pool, org_id).await
+    }
+
+    async fn change_key_status(&self, change: &KeyStatusChange, actor: Actor) -> StoreResult<KeyRecord> {
+        keys::change_key_status(self, change, actor).await
+    }
+
+    async fn insert_token(&self, token: &ApiToken, actor: Actor) -> StoreResult<()> {
+        parties::insert_token(self, token, actor).await
+    }
+
+    async fn find_token(&self, token_hash: &str) -> StoreResult<Option<ApiToken>> {
+        parties::find_token(&self.pool, token_hash).await
+    }
+
+    async fn get_token(&self, id: Uuid) -> StoreResult<Option<ApiToken>> {
+        parties::get_token(&self.pool, id).await
+    }
+
+    async fn revoke_token(&self, id: Uuid, actor: Actor) -> StoreResult<()> {
+        parties::revoke_token(self, id, actor).await
+    }
+
+    async fn insert_user(&self, user: &User, actor: Actor) -> StoreResult<()> {
+        parties::insert_user(self, user, actor).await
+    }
+
+    async fn find_user(&self, username: &str) -> StoreResult<Option<User>> {
+        parties::find_user(&self.pool, username).await
+    }
+
+    async fn insert_document(&self, document: &DocumentRecord, actor: Actor) -> StoreResult<()> {
+        documents::insert_document(self, document, actor).await
+    }
+
+    async fn get_document(&self, hub_id: HubId) -> StoreResult<Option<DocumentRecord>> {
+        documents::get_document(&self.pool, hub_id).await
+    }
+
+    async fn find_document_by_payload(&self, issuer: Uuid, payload_sha256: &str) -> StoreResult<Option<DocumentRecord>> {
+        documents::find_by_payload(&self.pool, issuer, payload_sha256).await
+    }
+
+    async fn find_documents_by_number(&self, issuer: Uuid, national_number: &str) -> StoreResult<Vec<DocumentRecord>> {
+        documents::find_by_number(&self.pool, issuer, national_number).await
+    }
+
+    async fn find_documents_by_file(&self, file_sha256: &str) -> StoreResult<Vec<DocumentRecord>> {
+        documents::find_by_file(&self.pool, file_sha256).await
+    }
+
+    async fn search_documents(&self, query: &DocumentQuery, page: PageRequest) -> StoreResult<Page<DocumentRecord>> {
+        documents::search(&self.pool, query, page).await
+    }
+
+    async fn change_document_status(&self, change: &StatusChangeRecord, actor: Actor) -> StoreResult<()> {
+        documents::change_status(self, change, actor).await
+    }
+
+    async fn document_history(&self, hub_id: HubId) -> StoreResult<Vec<StatusChangeRecord>> {
+        documents::history(&self.pool, hub_id).await
+    }
+
+    async fn set_stamped_file(&self, hub_id: HubId, stamped_sha256: &str, actor: Actor) -> StoreResult<()> {
+        documents::set_stamped_file(self, hub_id, stamped_sha256, actor).await
+    }
+
+    async fn list_events(&self, country: Option<CountryCode>, after: i64, limit: u32) -> StoreResult<Vec<Event>> {
+        events::list(&self.pool, country, after, limit).await
+    }
+}

@@ -1,0 +1,482 @@
+//! Countries, organisations, accreditations, API tokens and users.
+
+use ecert_core::CountryCode;
+use ecert_core::party::{Accreditation, AccreditationStatus};
+use ecert_store::*;
+use sqlx::postgres::PgRow;
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::PgStore;
+use crate::codec::*;
+use crate::events::{NewEvent, append};
+
+fn country_from_row(row: &PgRow) -> StoreResult<Country> {
+    Ok(Country {
+        code: parsed(row, "code")?,
+        name: column(row, "name")?,
+        track: parsed(row, "track")?,
+        data_policy: parsed(row, "data_policy")?,
+    })
+}
+
+pub async fn upsert_country(store: &PgStore, country: &Country, actor: Actor) -> StoreResult<()> {
+    let mut tx = store.write().await?;
+    sqlx::query(
+        "INSERT INTO countries (code, name, track, data_policy, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)
+         ON CONFLICT (code) DO UPDATE SET name = $2, track = $3, data_policy = $4, updated_at = $5",
+    )
+    .bind(country.code.to_string())
+    .bind(&country.name)
+    .bind(country.track.as_str())
+    .bind(country.data_policy.as_str())
+    .bind(now())
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    let event = NewEvent {
+        kind: EventKind::CountryUpserted,
+        country: Some(country.code),
+        subject: country.code.as_str(),
+        content_sha256: None,
+        effective_at: None,
+        data: serde_json::json!({"track": country.track, "data_policy": country.data_policy}),
+    };
+    append(&mut tx, actor, event).await?;
+    tx.commit().await.map_err(db_error)
+}
+
+pub async fn get_country(pool: &PgPool, code: CountryCode) -> StoreResult<Option<Country>> {
+    let row = sqlx::query("SELECT * FROM countries WHERE code = $1")
+        .bind(code.to_string())
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error)?;
+    row.as_ref().map(country_from_row).transpose()
+}
+
+pub async fn list_countries(pool: &PgPool) -> StoreResult<Vec<Country>> {
+    let rows = sqlx::query("SELECT * FROM countries ORDER BY code").fetch_all(pool).await.map_err(db_error)?;
+    rows.iter().map(country_from_row).collect()
+}
+
+fn organisation_from_row(row: &PgRow) -> StoreResult<Organisation> {
+    Ok(Organisation {
+        id: column(row, "id")?,
+        country: opt_parsed(row, "country")?,
+        kind: parsed(row, "kind")?,
+        registration_number: column(row, "registration_number")?,
+        name: column(row, "name")?,
+        created_at: column(row, "created_at")?,
+    })
+}
+
+pub async fn insert_organisation(store: &PgStore, org: &Organisation, actor: Actor) -> StoreResult<()> {
+    let mut tx = store.write().await?;
+    sqlx::query(
+        "INSERT INTO organisations (id, country, kind, registration_number, name, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(org.id)
+    .bind(org.country.map(|c| c.to_string()))
+    .bind(org.kind.as_str())
+    .bind(&org.registration_number)
+    .bind(&org.name)
+    .bind(org.created_at)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    let subject = org.id.to_string();
+    let event = NewEvent {
+        kind: EventKind::OrganisationCreated,
+        country: org.country,
+        subject: &subject,
+        content_sha256: None,
+        effective_at: None,
+        data: serde_json::json!({"kind": org.kind, "registration_number": org.registration_number}),
+    };
+    append(&mut tx, actor, event).await?;
+    tx.commit().await.map_err(db_error)
+}
+
+pub async fn get_organisation(pool: &PgPool, id: Uuid) -> StoreResult<Option<Organisation>> {
+    let row = sqlx::query("SELECT * FROM organisations WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error)?;
+    row.as_ref().map(organisation_from_row).transpose()
+}
+
+/// Finds an organisation by registration number regardless of letter case,
+/// the rule of the `organisations_number_case` index, which serves this query.
+pub async fn find_organisation(
+    pool: &PgPool,
+    country: Option<CountryCode>,
+    registration_number: &str,
+) -> StoreResult<Option<Organisation>> {
+    let row = sqlx::query("SELECT * FROM organisations WHERE coalesce(country, '') = $1 AND upper(registration_number) = upper($2)")
+        .bind(country.map(|c| c.to_string()).unwrap_or_default())
+        .bind(registration_number)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error)?;
+    row.as_ref().map(organisation_from_row).transpose()
+}
+
+pub async fn list_organisations(pool: &PgPool, country: Option<CountryCode>, page: PageRequest) -> StoreResult<Page<Organisation>> {
+    // Cursor: the `seq` of the last organisation of the previous page.
+    let after: i64 = match &page.after {
+        Some(cursor) => cursor
+            .parse()
+            .map_err(|_| StoreError::Conflict(format!("invalid page cursor {cursor:?}")))?,
+        None => 0,
+    };
+    let rows = sqlx::query(
+        "SELECT * FROM organisations WHERE ($1::text IS NULL OR country = $1) AND seq > $2 ORDER BY seq LIMIT $3",
+    )
+    .bind(country.map(|c| c.to_string()))
+    .bind(after)
+    .bind(i64::from(page.limit) + 1)
+    .fetch_all(pool)
+    .await
+    .map_err(db_error)?;
+    let more = rows.len() > page.limit as usize;
+    let rows = &rows[..rows.len().min(page.limit as usize)];
+    let next = match rows.last() {
+        Some(last) if more => Some(column::<i64>(last, "seq")?.to_string()),
+        _ => None,
+    };
+    Ok(Page { items: rows.iter().map(organisation_from_row).collect::<StoreResult<_>>()?, next })
+}
+
+/// Reads accreditation rows and their status changes with one query each,
+/// however many accreditations there are.
+async fn load_accreditations(pool: &PgPool, rows: &[PgRow]) -> StoreResult<Vec<AccreditationRecord>> {
+    let Some(first) = rows.first() else { return Ok(Vec::new()) };
+    let org_id: Uuid = column(first, "org_id")?;
+    let changes = sqlx::query(
+        "SELECT c.accreditation_id, c.status, c.effective_at FROM accreditation_status_changes c
+         JOIN accreditations a ON a.id = c.accreditation_id
+         WHERE a.org_id = $1 ORDER BY c.effective_at, c.recorded_at, c.seq",
+    )
+    .bind(org_id)
+    .fetch_all(pool)
+    .await
+    .map_err(db_error)?;
+    let changes = changes
+        .iter()
+        .map(|c| {
+            Ok((
+                column::<Uuid>(c, "accreditation_id")?,
+                column::<OffsetDateTime>(c, "effective_at")?,
+                parsed::<AccreditationStatus>(c, "status")?,
+            ))
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+
+    let mut records = Vec::with_capacity(rows.len());
+    for row in rows {
+        let id: Uuid = column(row, "id")?;
+        let status_history = changes
+            .iter()
+            .filter(|(accreditation_id, _, _)| *accreditation_id == id)
+            .map(|(_, effective_at, status)| (*effective_at, *status))
+            .collect();
+        records.push(AccreditationRecord {
+            id,
+            org_id: column(row, "org_id")?,
+            accreditation: Accreditation {
+                standard: parsed(row, "standard")?,
+                body: column(row, "body")?,
+                ilac_iaf_signatory: column(row, "ilac_iaf_signatory")?,
+                designated_types: json(row, "designated_types")?,
+                hs_prefixes: json(row, "hs_prefixes")?,
+                standards: json(row, "standards")?,
+                valid_from: column(row, "valid_from")?,
+                valid_until: column(row, "valid_until")?,
+                status_history,
+            },
+            created_at: column(row, "created_at")?,
+        });
+    }
+    Ok(records)
+}
+
+pub async fn insert_accreditation(store: &PgStore, record: &AccreditationRecord, actor: Actor) -> StoreResult<()> {
+    let a = &record.accreditation;
+    let mut tx = store.write().await?;
+    let country = org_country(&mut tx, record.org_id).await?;
+
+    sqlx::query(
+        "INSERT INTO accreditations (id, org_id, standard, body, ilac_iaf_signatory, designated_types, hs_prefixes, standards, valid_from, valid_until, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(record.id)
+    .bind(record.org_id)
+    .bind(a.standard.as_str())
+    .bind(&a.body)
+    .bind(a.ilac_iaf_signatory)
+    .bind(Json(&a.designated_types))
+    .bind(Json(&a.hs_prefixes))
+    .bind(Json(&a.standards))
+    .bind(a.valid_from)
+    .bind(a.valid_until)
+    .bind(record.created_at)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    for (effective, status) in &a.status_history {
+        sqlx::query(
+            "INSERT INTO accreditation_status_changes (id, accreditation_id, status, effective_at, reason, actor_org_id, recorded_at)
+             VALUES ($1, $2, $3, $4, '', $5, $6)",
+        )
+        .bind(Uuid::now_v7())
+        .bind(record.id)
+        .bind(status.as_str())
+        .bind(*effective)
+        .bind(actor.org_id)
+        .bind(now())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    }
+
+    let subject = record.id.to_string();
+    let event = NewEvent {
+        kind: EventKind::AccreditationAdded,
+        country,
+        subject: &subject,
+        content_sha256: None,
+        effective_at: Some(a.valid_from),
+        data: serde_json::json!({
+            "org_id": record.org_id, "standard": a.standard, "hs_prefixes": a.hs_prefixes, "standards": a.standards,
+        }),
+    };
+    append(&mut tx, actor, event).await?;
+    tx.commit().await.map_err(db_error)
+}
+
+pub async fn change_accreditation_status(
+    store: &PgStore,
+    change: &AccreditationStatusChange,
+    actor: Actor,
+) -> StoreResult<AccreditationRecord> {
+    let mut tx = store.write().await?;
+    let country: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT o.country FROM accreditations a JOIN organisations o ON o.id = a.org_id WHERE a.id = $1",
+    )
+    .bind(change.id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    let Some(country) = country else {
+        return Err(StoreError::NotFound(format!("accreditation {}", change.id)));
+    };
+    let change_id = Uuid::now_v7();
+    sqlx::query(
+        "INSERT INTO accreditation_status_changes (id, accreditation_id, status, effective_at, reason, actor_org_id, recorded_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(change_id)
+    .bind(change.id)
+    .bind(change.to.as_str())
+    .bind(change.effective_at)
+    .bind(&change.reason)
+    .bind(actor.org_id)
+    .bind(now())
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    let subject = change.id.to_string();
+    let event = NewEvent {
+        kind: EventKind::AccreditationStatusChanged,
+        country: country.map(|c| parse("country", &c)).transpose()?,
+        subject: &subject,
+        content_sha256: None,
+        effective_at: Some(change.effective_at),
+        // The reason stays in `accreditation_status_changes`; the event points to it by id.
+        data: serde_json::json!({"to": change.to, "change_id": change_id}),
+    };
+    append(&mut tx, actor, event).await?;
+    tx.commit().await.map_err(db_error)?;
+
+    get_accreditation(&store.pool, change.id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("accreditation {}", change.id)))
+}
+
+pub async fn get_accreditation(pool: &PgPool, id: Uuid) -> StoreResult<Option<AccreditationRecord>> {
+    let row = sqlx::query("SELECT * FROM accreditations WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error)?;
+    match row {
+        Some(row) => Ok(load_accreditations(pool, &[row]).await?.pop()),
+        None => Ok(None),
+    }
+}
+
+pub async fn list_accreditations(pool: &PgPool, org_id: Uuid) -> StoreResult<Vec<AccreditationRecord>> {
+    let rows = sqlx::query("SELECT * FROM accreditations WHERE org_id = $1 ORDER BY valid_from, created_at, id")
+        .bind(org_id)
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)?;
+    load_accreditations(pool, &rows).await
+}
+
+/// Looks up the country of an organisation: `None` for the hub operator,
+/// `NotFound` when the organisation does not exist.
+async fn org_country(tx: &mut PgConnection, org_id: Uuid) -> StoreResult<Option<CountryCode>> {
+    let country: Option<Option<String>> = sqlx::query_scalar("SELECT country FROM organisations WHERE id = $1")
+        .bind(org_id)
+        .fetch_optional(tx)
+        .await
+        .map_err(db_error)?;
+    match country {
+        None => Err(StoreError::NotFound(format!("organisation {org_id}"))),
+        Some(country) => country.map(|c| parse("country", &c)).transpose(),
+    }
+}
+
+pub async fn insert_token(store: &PgStore, token: &ApiToken, actor: Actor) -> StoreResult<()> {
+    let mut tx = store.write().await?;
+    let country = org_country(&mut tx, token.org_id).await?;
+    sqlx::query(
+        "INSERT INTO api_tokens (id, org_id, roles, token_hash, label, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, NULL)",
+    )
+    .bind(token.id)
+    .bind(token.org_id)
+    .bind(Json(&token.roles))
+    .bind(&token.token_hash)
+    .bind(&token.label)
+    .bind(token.created_at)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    let subject = token.id.to_string();
+    let event = NewEvent {
+        kind: EventKind::TokenCreated,
+        country,
+        subject: &subject,
+        content_sha256: None,
+        effective_at: None,
+        data: serde_json::json!({"org_id": token.org_id, "roles": token.roles}),
+    };
+    append(&mut tx, actor, event).await?;
+    tx.commit().await.map_err(db_error)
+}
+
+fn token_from_row(row: &PgRow) -> StoreResult<ApiToken> {
+    Ok(ApiToken {
+        id: column(row, "id")?,
+        org_id: column(row, "org_id")?,
+        roles: json(row, "roles")?,
+        token_hash: column(row, "token_hash")?,
+        label: column(row, "label")?,
+        created_at: column(row, "created_at")?,
+        revoked_at: column(row, "revoked_at")?,
+    })
+}
+
+pub async fn find_token(pool: &PgPool, token_hash: &str) -> StoreResult<Option<ApiToken>> {
+    let row = sqlx::query("SELECT * FROM api_tokens WHERE token_hash = $1")
+        .bind(token_hash)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error)?;
+    row.as_ref().map(token_from_row).transpose()
+}
+
+pub async fn get_token(pool: &PgPool, id: Uuid) -> StoreResult<Option<ApiToken>> {
+    let row = sqlx::query("SELECT * FROM api_tokens WHERE id = $1")
+        .bind(id)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error)?;
+    row.as_ref().map(token_from_row).transpose()
+}
+
+pub async fn revoke_token(store: &PgStore, id: Uuid, actor: Actor) -> StoreResult<()> {
+    let mut tx = store.write().await?;
+    let org_id: Option<Uuid> = sqlx::query_scalar("SELECT org_id FROM api_tokens WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    let org_id = org_id.ok_or_else(|| StoreError::NotFound(format!("token {id}")))?;
+    let country = org_country(&mut tx, org_id).await?;
+    sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
+        .bind(now())
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    let subject = id.to_string();
+    let event = NewEvent {
+        kind: EventKind::TokenRevoked,
+        country,
+        subject: &subject,
+        content_sha256: None,
+        effective_at: None,
+        data: serde_json::json!({"org_id": org_id}),
+    };
+    append(&mut tx, actor, event).await?;
+    tx.commit().await.map_err(db_error)
+}
+
+pub async fn insert_user(store: &PgStore, user: &User, actor: Actor) -> StoreResult<()> {
+    let mut tx = store.write().await?;
+    let country = org_country(&mut tx, user.org_id).await?;
+    sqlx::query(
+        "INSERT INTO users (id, org_id, username, display_name, password_hash, roles, locale, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(user.id)
+    .bind(user.org_id)
+    .bind(&user.username)
+    .bind(&user.display_name)
+    .bind(&user.password_hash)
+    .bind(Json(&user.roles))
+    .bind(&user.locale)
+    .bind(user.created_at)
+    .execute(&mut *tx)
+    .await
+    .map_err(db_error)?;
+    // The event names the user by id only: the user name is personal data.
+    let subject = user.id.to_string();
+    let event = NewEvent {
+        kind: EventKind::UserCreated,
+        country,
+        subject: &subject,
+        content_sha256: None,
+        effective_at: None,
+        data: serde_json::json!({"org_id": user.org_id, "roles": user.roles}),
+    };
+    append(&mut tx, actor, event).await?;
+    tx.commit().await.map_err(db_error)
+}
+
+pub async fn find_user(pool: &PgPool, username: &str) -> StoreResult<Option<User>> {
+    let row = sqlx::query("SELECT * FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_optional(pool)
+        .await
+        .map_err(db_error)?;
+    row.map(|row| {
+        Ok(User {
+            id: column(&row, "id")?,
+            org_id: column(&row, "org_id")?,
+            username: column(&row, "username")?,
+            display_name: column(&row, "display_name")?,
+            password_hash: column(&row, "password_hash")?,
+            roles: json(&row, "roles")?,
+            locale: column(&row, "locale")?,
+            created_at: column(&row, "created_at")?,
+        })
+    })
+    .transpose()
+}
