@@ -4,11 +4,14 @@
 //! into the library crates: `serve` and `demo` run the HTTP server,
 //! `verify` queries a running hub, `admin` bootstraps a deployment on its
 //! data directory, and `keygen`/`sign` help integrators produce test JWS.
+//! `migrate`, `export` and `import` prepare a database and move a whole hub
+//! between SQLite and PostgreSQL.
 
 mod admin;
 mod demo;
 mod keytool;
 mod node;
+mod transfer;
 mod verify;
 
 use std::net::SocketAddr;
@@ -38,6 +41,12 @@ enum Command {
     Keygen(keytool::KeygenArgs),
     /// Sign a credential JSON file as a compact JWS with a private JWK.
     Sign(keytool::SignArgs),
+    /// Create or upgrade the database schema, then print its version.
+    Migrate(transfer::MigrateArgs),
+    /// Write the whole hub (database, document files, hub keys) to one archive file and print its digest.
+    Export(transfer::ExportArgs),
+    /// Load an archive written by `export` into an empty database and print its digest.
+    Import(transfer::ImportArgs),
 }
 
 /// Data location and public address of a hub node.
@@ -122,6 +131,9 @@ fn main() -> ExitCode {
             Command::Admin(args) => admin::run(args).await.map(|()| ExitCode::SUCCESS),
             Command::Keygen(args) => keytool::keygen(args).map(|()| ExitCode::SUCCESS),
             Command::Sign(args) => keytool::sign(args).map(|()| ExitCode::SUCCESS),
+            Command::Migrate(args) => transfer::migrate(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Export(args) => transfer::export(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Import(args) => transfer::import(args).await.map(|()| ExitCode::SUCCESS),
         }
     });
     match result {

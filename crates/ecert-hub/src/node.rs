@@ -7,23 +7,22 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use ecert_server::hub_keys::HubKeys;
 use ecert_server::{Hub, HubConfig};
-use ecert_store::blob::LocalBlobStore;
+use ecert_store::blob::{BlobStore, LocalBlobStore};
 use ecert_store_sqlite::{SqliteOptions, SqliteStore};
 
 use crate::NodeArgs;
 
 pub const DATABASE_FILE: &str = "hub.db";
+/// Directory of the hub's private attestation keys, inside the data directory.
+pub const HUB_KEYS_DIR: &str = "hub-keys";
 
 /// Opens (creating and migrating if needed) the hub in `node.data_dir`.
 pub async fn open(node: &NodeArgs, listen: Option<SocketAddr>) -> anyhow::Result<Arc<Hub>> {
     let dir = &node.data_dir;
     create_private_dir(dir).with_context(|| format!("cannot create data directory {} (ECERT_DATA_DIR)", dir.display()))?;
     let store = open_store(node).await?;
-    let blobs: Arc<dyn ecert_store::blob::BlobStore> = match &node.blob_url {
-        Some(url) => ecert_store::blob::open_blob_store(url).context("cannot open the blob store (ECERT_BLOB_URL)")?,
-        None => Arc::new(LocalBlobStore::new(dir.join("blobs"))),
-    };
-    let keys = HubKeys::load_or_create(&dir.join("hub-keys"))?;
+    let blobs = open_blobs(node)?;
+    let keys = HubKeys::load_or_create(&dir.join(HUB_KEYS_DIR))?;
 
     let public_base_url = match &node.public_base_url {
         Some(url) => {
@@ -41,6 +40,14 @@ pub async fn open(node: &NodeArgs, listen: Option<SocketAddr>) -> anyhow::Result
     };
     let config = HubConfig { public_base_url, ..HubConfig::default() };
     Hub::new(store, blobs, keys, config)
+}
+
+/// Opens the blob store of `--blob-url`, or the directory `{data dir}/blobs`.
+pub fn open_blobs(node: &NodeArgs) -> anyhow::Result<Arc<dyn BlobStore>> {
+    match &node.blob_url {
+        Some(url) => ecert_store::blob::open_blob_store(url).context("cannot open the blob store (ECERT_BLOB_URL)"),
+        None => Ok(Arc::new(LocalBlobStore::new(node.data_dir.join("blobs")))),
+    }
 }
 
 /// Opens the database the URL's scheme names; any other scheme is rejected

@@ -94,9 +94,17 @@ pub async fn list_keys(pool: &PgPool, org_id: Uuid) -> StoreResult<Vec<KeyRecord
 
 pub async fn change_key_status(store: &PgStore, change: &KeyStatusChange, actor: Actor) -> StoreResult<KeyRecord> {
     let mut tx = store.write().await?;
+    // Lock the key row before reading the clock: a registration holding the
+    // row (FOR SHARE) commits first, and then counts as before the change.
+    sqlx::query("SELECT kid FROM keys WHERE kid = $1 FOR UPDATE")
+        .bind(&change.kid)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+    let effective_at = if change.effective_now { ecert_store::now() } else { change.effective_at };
     let (retired_at, compromised_at) = match change.to {
-        KeyStatus::Retired => (Some(change.effective_at), None),
-        KeyStatus::Revoked => (None, Some(change.effective_at)),
+        KeyStatus::Retired => (Some(effective_at), None),
+        KeyStatus::Revoked => (None, Some(effective_at)),
         KeyStatus::Active => (None, None),
     };
 
@@ -137,7 +145,7 @@ pub async fn change_key_status(store: &PgStore, change: &KeyStatusChange, actor:
     .bind(&change.kid)
     .bind(change.expected.as_str())
     .bind(change.to.as_str())
-    .bind(change.effective_at)
+    .bind(effective_at)
     .bind(&change.reason)
     .bind(actor.org_id)
     .bind(now())
@@ -155,7 +163,7 @@ pub async fn change_key_status(store: &PgStore, change: &KeyStatusChange, actor:
         country: country.map(|c| parse("country", &c)).transpose()?,
         subject: &change.kid,
         content_sha256: None,
-        effective_at: Some(change.effective_at),
+        effective_at: Some(effective_at),
         // The reason stays in `key_status_changes`; the event points to it by id.
         data: serde_json::json!({"from": change.expected, "to": change.to, "change_id": change_id}),
     };

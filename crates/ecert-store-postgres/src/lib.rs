@@ -9,6 +9,7 @@
 //!
 //! - `codec`: column reads and the mapping of constraint violations to conflicts.
 //! - `parties`, `keys`, `documents`, `events`: the trait methods by concept.
+//! - `transfer`: export and import of the whole database as a snapshot.
 //! - `test_hooks` (feature `test-hooks`): a throwaway database per test.
 
 mod codec;
@@ -16,6 +17,7 @@ mod documents;
 mod events;
 mod keys;
 mod parties;
+mod transfer;
 #[cfg(feature = "test-hooks")]
 pub mod test_hooks;
 
@@ -242,5 +244,17 @@ impl Store for PgStore {
 
     async fn list_events(&self, country: Option<CountryCode>, after: i64, limit: u32) -> StoreResult<Vec<Event>> {
         events::list(&self.pool, country, after, limit).await
+    }
+
+    async fn schema_version(&self) -> StoreResult<i64> {
+        PgStore::schema_version(self).await
+    }
+
+    async fn export_snapshot(&self) -> StoreResult<Snapshot> {
+        transfer::export(self).await
+    }
+
+    async fn import_snapshot(&self, snapshot: &Snapshot) -> StoreResult<()> {
+        transfer::import(self, snapshot).await
     }
 }

@@ -53,6 +53,23 @@ scenario!(accreditations_keep_status_history);
 scenario!(key_status_changes_once);
 scenario!(tokens_and_users_round_trip);
 
+/// Runs one snapshot scenario from a fresh source database into a fresh
+/// target database.
+macro_rules! transfer_scenario {
+    ($name:ident) => {
+        #[tokio::test]
+        async fn $name() {
+            let Some((source, _source_database)) = open(stringify!($name)).await else { return };
+            let Some((target, _target_database)) = open(stringify!($name)).await else { return };
+            testsuite::$name(Arc::new(source), Arc::new(target)).await;
+        }
+    };
+}
+
+transfer_scenario!(snapshot_round_trips);
+transfer_scenario!(snapshot_import_requires_empty_database);
+transfer_scenario!(snapshot_import_is_all_or_nothing);
+
 /// Reads every event after `cursor` the way an event consumer does, page by
 /// page, moving the cursor past each event it reads.
 async fn read_new_events(store: &dyn Store, cursor: &mut i64, seen: &mut Vec<i64>) {
@@ -268,4 +285,32 @@ async fn paging_reader_misses_nothing_across_nodes() {
     assert_eq!(seen, all, "the paging reader missed or repeated events");
     let organisations = nodes[1].list_organisations(issuer.country, PageRequest::first(500)).await.unwrap();
     assert_eq!(organisations.items.len(), WRITERS * WRITES_EACH + 1);
+}
+
+/// Import inserts events with their original numbers without touching the
+/// append-only triggers, and moves the identity sequence past them.
+#[tokio::test]
+async fn import_keeps_append_only_triggers() {
+    let Some((source, _source_database)) = open("import_keeps_append_only_triggers").await else { return };
+    let Some((target, target_database)) = open("import_keeps_append_only_triggers").await else { return };
+    testsuite::seed_issuer(&source).await;
+    let snapshot = source.export_snapshot().await.unwrap();
+    target.import_snapshot(&snapshot).await.unwrap();
+
+    let mut connection = target_database.connect().await;
+    let error = sqlx::query("DELETE FROM events").execute(&mut connection).await.unwrap_err();
+    assert!(error.to_string().contains("append-only"), "{error}");
+    let enabled: Vec<String> = sqlx::query_scalar(
+        "SELECT tgname::text FROM pg_trigger WHERE tgrelid = 'events'::regclass AND tgenabled = 'O' ORDER BY tgname",
+    )
+    .fetch_all(&mut connection)
+    .await
+    .unwrap();
+    assert_eq!(enabled, ["events_no_truncate", "events_no_update_or_delete"]);
+    let last_value: Option<i64> =
+        sqlx::query_scalar("SELECT last_value FROM pg_sequences WHERE sequencename = 'events_seq_seq'")
+            .fetch_one(&mut connection)
+            .await
+            .unwrap();
+    assert_eq!(last_value, Some(snapshot.events.last().unwrap().seq));
 }

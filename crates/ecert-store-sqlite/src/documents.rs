@@ -41,6 +41,26 @@ fn document_from_row(row: &SqliteRow) -> StoreResult<DocumentRecord> {
 pub async fn insert_document(store: &SqliteStore, d: &DocumentRecord, actor: Actor) -> StoreResult<()> {
     let mut tx = store.write().await?;
 
+    // 0. The signing key must still count at the registration time; a
+    //    retirement or revocation may have committed since the service
+    //    checked it (BEGIN IMMEDIATE keeps others out from here on).
+    if let Some(kid) = &d.kid {
+        let row = sqlx::query("SELECT retired_at, compromised_at FROM keys WHERE kid = $1")
+            .bind(kid)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        if let Some(row) = row {
+            let retired = parse_opt_ts(row.get("retired_at"))?;
+            let compromised = parse_opt_ts(row.get("compromised_at"))?;
+            if retired.is_some_and(|t| t <= d.registered_at) || compromised.is_some_and(|t| t <= d.registered_at) {
+                return Err(StoreError::Conflict(format!(
+                    "key_not_valid: key {kid} was retired or revoked before the registration time"
+                )));
+            }
+        }
+    }
+
     // 1. A corrected re-issue first marks the entry it replaces, which must
     //    still be valid; the unique index on `supersedes` stops a second one.
     if let Some(old) = d.supersedes {
@@ -241,10 +261,16 @@ pub async fn search(pool: &SqlitePool, query: &DocumentQuery, page: PageRequest)
 
 pub async fn change_status(store: &SqliteStore, change: &StatusChangeRecord, actor: Actor) -> StoreResult<()> {
     let mut tx = store.write().await?;
-    let updated = sqlx::query("UPDATE documents SET status = $1 WHERE hub_id = $2 AND status = $3")
+    // The condition on later changes catches a writer whose read is stale
+    // although the status matches again (valid, suspended, valid again).
+    let updated = sqlx::query(
+        "UPDATE documents SET status = $1 WHERE hub_id = $2 AND status = $3
+         AND NOT EXISTS (SELECT 1 FROM status_changes WHERE hub_id = $2 AND effective_at > $4)",
+    )
         .bind(change.to.as_str())
         .bind(change.hub_id.to_string())
         .bind(change.from.as_str())
+        .bind(ts(change.effective_at))
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
@@ -257,7 +283,7 @@ pub async fn change_status(store: &SqliteStore, change: &StatusChangeRecord, act
         return Err(match current {
             None => StoreError::NotFound(format!("document {}", change.hub_id)),
             Some(status) => StoreError::Conflict(format!(
-                "document {} is {status}, not {}; reload it and try again",
+                "document {} is {status} and changed since it was read (expected {}); reload it and try again",
                 change.hub_id,
                 change.from.as_str()
             )),

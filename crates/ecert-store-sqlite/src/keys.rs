@@ -91,10 +91,13 @@ pub async fn list_keys(pool: &SqlitePool, org_id: Uuid) -> StoreResult<Vec<KeyRe
 }
 
 pub async fn change_key_status(store: &SqliteStore, change: &KeyStatusChange, actor: Actor) -> StoreResult<KeyRecord> {
+    // BEGIN IMMEDIATE serializes writers, so the clock is read after any
+    // registration that used this key has committed.
     let mut tx = store.write().await?;
+    let effective_at = if change.effective_now { ecert_store::now() } else { change.effective_at };
     let (retired_at, compromised_at) = match change.to {
-        KeyStatus::Retired => (Some(ts(change.effective_at)), None),
-        KeyStatus::Revoked => (None, Some(ts(change.effective_at))),
+        KeyStatus::Retired => (Some(ts(effective_at)), None),
+        KeyStatus::Revoked => (None, Some(ts(effective_at))),
         KeyStatus::Active => (None, None),
     };
     // A revoked key keeps the retirement time it may already have.
@@ -134,7 +137,7 @@ pub async fn change_key_status(store: &SqliteStore, change: &KeyStatusChange, ac
     .bind(&change.kid)
     .bind(change.expected.as_str())
     .bind(change.to.as_str())
-    .bind(ts(change.effective_at))
+    .bind(ts(effective_at))
     .bind(&change.reason)
     .bind(actor.org_id.map(|id| id.to_string()))
     .bind(ts(now()))
@@ -153,7 +156,7 @@ pub async fn change_key_status(store: &SqliteStore, change: &KeyStatusChange, ac
         country: country.map(|c| parse("country", &c)).transpose()?,
         subject: &change.kid,
         content_sha256: None,
-        effective_at: Some(change.effective_at),
+        effective_at: Some(effective_at),
         data: serde_json::json!({"from": change.expected, "to": change.to, "change_id": change_id}),
     };
     append(&mut tx, actor, event).await?;

@@ -6,12 +6,14 @@
 //!
 //! - [`codec`]: how times, ids, enums and JSON are stored as columns.
 //! - `parties`, `keys`, `documents`, `events`: the trait methods by concept.
+//! - `transfer`: export and import of the whole database as a snapshot.
 
 mod codec;
 mod documents;
 mod events;
 mod keys;
 mod parties;
+mod transfer;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -231,5 +233,17 @@ impl Store for SqliteStore {
 
     async fn list_events(&self, country: Option<CountryCode>, after: i64, limit: u32) -> StoreResult<Vec<Event>> {
         events::list(&self.pool, country, after, limit).await
+    }
+
+    async fn schema_version(&self) -> StoreResult<i64> {
+        SqliteStore::schema_version(self).await
+    }
+
+    async fn export_snapshot(&self) -> StoreResult<Snapshot> {
+        transfer::export(self).await
+    }
+
+    async fn import_snapshot(&self, snapshot: &Snapshot) -> StoreResult<()> {
+        transfer::import(self, snapshot).await
     }
 }

@@ -65,3 +65,39 @@ async fn reopening_keeps_schema_version() {
     let reopened = SqliteStore::open(&path, SqliteOptions::default()).await.unwrap();
     assert_eq!(reopened.schema_version().await.unwrap(), version);
 }
+
+/// Runs one snapshot scenario from a fresh source file into a fresh target file.
+macro_rules! transfer_scenario {
+    ($name:ident) => {
+        #[tokio::test]
+        async fn $name() {
+            let (source, _source_dir) = open().await;
+            let (target, _target_dir) = open().await;
+            testsuite::$name(source, target).await;
+        }
+    };
+}
+
+transfer_scenario!(snapshot_round_trips);
+transfer_scenario!(snapshot_import_requires_empty_database);
+transfer_scenario!(snapshot_import_is_all_or_nothing);
+
+#[tokio::test]
+async fn import_keeps_append_only_triggers() {
+    let (source, _source_dir) = open().await;
+    testsuite::seed_issuer(source.as_ref()).await;
+    let snapshot = source.export_snapshot().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hub.db");
+    let target = SqliteStore::open(&path, SqliteOptions::default()).await.unwrap();
+    target.import_snapshot(&snapshot).await.unwrap();
+
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display())).await.unwrap();
+    let delete = sqlx::query("DELETE FROM events").execute(&pool).await;
+    assert!(delete.unwrap_err().to_string().contains("append-only"));
+    let sequence: i64 = sqlx::query_scalar("SELECT seq FROM sqlite_sequence WHERE name = 'events'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(sequence, snapshot.events.last().unwrap().seq);
+}

@@ -5,12 +5,15 @@
 //! - [`Store`]: the operations. Every write that touches several rows, and the
 //!   event it appends, commits in one transaction.
 //! - [`blob`]: document files addressed by SHA-256.
+//! - [`snapshot`]: the whole database content in a backend-neutral form,
+//!   for moving a hub between backends.
 //! - `testsuite` (feature `testsuite`): scenarios of the contract that every
 //!   backend's tests run.
 
 pub mod blob;
 pub mod blob_s3;
 pub mod records;
+pub mod snapshot;
 #[cfg(feature = "testsuite")]
 pub mod testsuite;
 
@@ -19,6 +22,7 @@ use ecert_core::{CountryCode, HubId};
 use uuid::Uuid;
 
 pub use records::*;
+pub use snapshot::Snapshot;
 
 /// Storage failures. `NotFound` and `Conflict` are for the caller to turn
 /// into 404 and 409; `Backend` is an internal error.
@@ -112,4 +116,18 @@ pub trait Store: Send + Sync + 'static {
     /// Events after `after` in sequence order, for one country or for all
     /// (`None`, hub operator).
     async fn list_events(&self, country: Option<CountryCode>, after: i64, limit: u32) -> StoreResult<Vec<Event>>;
+
+    // Moving a whole hub between backends.
+    /// The newest applied schema migration. Each backend numbers its
+    /// migrations separately, so versions of different backends differ.
+    async fn schema_version(&self) -> StoreResult<i64>;
+    /// Reads every row of every table in one read transaction, so the
+    /// snapshot is one consistent state of the database.
+    async fn export_snapshot(&self) -> StoreResult<Snapshot>;
+    /// Inserts every row of `snapshot` in one transaction, keeping the `seq`
+    /// of organisations, documents and events; new rows continue after the
+    /// highest imported `seq`. Fails with `Conflict`, writing nothing, when
+    /// any table already has rows or the snapshot fails
+    /// [`Snapshot::validate`].
+    async fn import_snapshot(&self, snapshot: &Snapshot) -> StoreResult<()>;
 }

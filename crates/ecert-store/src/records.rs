@@ -91,6 +91,10 @@ pub struct KeyStatusChange {
     pub to: KeyStatus,
     /// Retirement time or compromise time, depending on `to`.
     pub effective_at: OffsetDateTime,
+    /// When true, the store replaces `effective_at` with its clock once it
+    /// holds the key's row, so a registration that committed first, with the
+    /// key still valid, keeps counting. Set when the caller gave no time.
+    pub effective_now: bool,
     pub reason: String,
 }
 

@@ -480,6 +480,7 @@ pub async fn key_status_changes_once(store: Arc<dyn Store>) {
 
     let retired_at = time::macros::datetime!(2026-03-01 0:00 UTC);
     let retire = KeyStatusChange {
+        effective_now: false,
         kid: "kid-1".into(),
         expected: KeyStatus::Active,
         to: KeyStatus::Retired,
@@ -554,4 +555,186 @@ pub async fn tokens_and_users_round_trip(store: Arc<dyn Store>) {
     assert!(kinds.contains(&EventKind::TokenRevoked));
     assert!(kinds.contains(&EventKind::UserCreated));
     assert!(events.iter().all(|e| !e.data.to_string().contains("jane")), "a user name leaked into the event log");
+}
+
+/// Writes at least one row into every table, through the normal API.
+/// Returns the issuer and the hub IDs of a valid, a superseded, a
+/// re-issued and a suspended entry with a stamped file.
+pub async fn seed_every_table(store: &dyn Store) -> (Organisation, [HubId; 4]) {
+    let org = seed_issuer(store).await;
+    let operator = organisation(None, "HUB-OPERATOR");
+    store.insert_organisation(&operator, Actor::SYSTEM).await.unwrap();
+
+    let valid_from = time::macros::datetime!(2026-01-01 0:00 UTC);
+    let accreditation = AccreditationRecord {
+        id: Uuid::now_v7(),
+        org_id: org.id,
+        accreditation: Accreditation {
+            standard: AccreditationStandard::Iso17065,
+            body: "UzAccr".into(),
+            ilac_iaf_signatory: true,
+            designated_types: vec![DocType::Certificate],
+            hs_prefixes: vec!["6907".into()],
+            standards: vec!["GOST 13996-2019".into()],
+            valid_from,
+            valid_until: Some(time::macros::datetime!(2030-01-01 0:00 UTC)),
+            status_history: vec![(valid_from, AccreditationStatus::Active)],
+        },
+        created_at: now(),
+    };
+    store.insert_accreditation(&accreditation, Actor::SYSTEM).await.unwrap();
+    let suspension = AccreditationStatusChange {
+        id: accreditation.id,
+        to: AccreditationStatus::Suspended,
+        effective_at: time::macros::datetime!(2026-06-01 0:00 UTC),
+        reason: "Audit by Jane Example".into(),
+    };
+    store.change_accreditation_status(&suspension, Actor::org(operator.id)).await.unwrap();
+
+    store.insert_key(&key(&org, "kid-1"), Actor::org(operator.id)).await.unwrap();
+    let retire = KeyStatusChange {
+        effective_now: false,
+        kid: "kid-1".into(),
+        expected: KeyStatus::Active,
+        to: KeyStatus::Retired,
+        effective_at: time::macros::datetime!(2026-03-01 0:00 UTC),
+        reason: "rotation".into(),
+    };
+    store.change_key_status(&retire, Actor::SYSTEM).await.unwrap();
+
+    let token = ApiToken {
+        id: Uuid::now_v7(),
+        org_id: org.id,
+        roles: vec![Role::CabIssuer, Role::Viewer],
+        token_hash: "d".repeat(64),
+        label: "ci".into(),
+        created_at: now(),
+        revoked_at: None,
+    };
+    store.insert_token(&token, Actor::SYSTEM).await.unwrap();
+    store.revoke_token(token.id, Actor::SYSTEM).await.unwrap();
+    let user = User {
+        id: Uuid::now_v7(),
+        org_id: org.id,
+        username: "jane.example".into(),
+        display_name: "Jane Example".into(),
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        roles: vec![Role::NationalAdmin],
+        locale: Some("ru".into()),
+        created_at: now(),
+    };
+    store.insert_user(&user, Actor::SYSTEM).await.unwrap();
+
+    let valid = sample_document(&org, 1, "N-1", None);
+    store.insert_document(&valid, Actor::org(org.id)).await.unwrap();
+    let original = sample_document(&org, 2, "N-2", None);
+    store.insert_document(&original, Actor::org(org.id)).await.unwrap();
+    let reissue = sample_document(&org, 3, "N-2", Some(original.hub_id));
+    store.insert_document(&reissue, Actor::org(org.id)).await.unwrap();
+    let mut suspended = sample_document(&org, 4, "N-4", None);
+    suspended.file_sha256 = Some("a".repeat(64));
+    store.insert_document(&suspended, Actor::org(org.id)).await.unwrap();
+    let suspend = status_change(suspended.hub_id, StatusAction::Suspend, DocumentStatus::Valid, DocumentStatus::Suspended);
+    store.change_document_status(&suspend, Actor::org(org.id)).await.unwrap();
+    store.set_stamped_file(suspended.hub_id, &"b".repeat(64), Actor::org(org.id)).await.unwrap();
+
+    (org, [valid.hub_id, original.hub_id, reissue.hub_id, suspended.hub_id])
+}
+
+/// Moves every table from `source` to the empty `target` and reads it back
+/// through the normal API. New rows on the target continue the sequences.
+pub async fn snapshot_round_trips(source: Arc<dyn Store>, target: Arc<dyn Store>) {
+    let (org, hub_ids) = seed_every_table(source.as_ref()).await;
+    let snapshot = source.export_snapshot().await.unwrap();
+    for (table, rows) in snapshot.row_counts() {
+        assert!(rows > 0, "the seeded source has no {table} rows");
+    }
+    assert_eq!(snapshot.referenced_blobs(), ["a".repeat(64), "b".repeat(64)]);
+
+    target.import_snapshot(&snapshot).await.unwrap();
+    let copy = target.export_snapshot().await.unwrap();
+    assert_eq!(copy, snapshot);
+    assert_eq!(copy.digest(), snapshot.digest());
+
+    for hub_id in hub_ids {
+        assert_eq!(target.get_document(hub_id).await.unwrap(), source.get_document(hub_id).await.unwrap());
+        assert_eq!(target.document_history(hub_id).await.unwrap(), source.document_history(hub_id).await.unwrap());
+    }
+    assert_eq!(target.list_accreditations(org.id).await.unwrap(), source.list_accreditations(org.id).await.unwrap());
+    assert_eq!(target.list_keys(org.id).await.unwrap(), source.list_keys(org.id).await.unwrap());
+    assert_eq!(target.find_token(&"d".repeat(64)).await.unwrap(), source.find_token(&"d".repeat(64)).await.unwrap());
+    assert_eq!(target.find_user("jane.example").await.unwrap(), source.find_user("jane.example").await.unwrap());
+    let source_events = source.list_events(None, 0, 1000).await.unwrap();
+    assert_eq!(target.list_events(None, 0, 1000).await.unwrap(), source_events);
+
+    // Page cursors of the source stay valid on the target.
+    let source_page = source.list_organisations(None, PageRequest::first(1)).await.unwrap();
+    let target_page = target.list_organisations(None, PageRequest::first(1)).await.unwrap();
+    assert_eq!(target_page, source_page);
+    let after = PageRequest { after: source_page.next.clone(), limit: 1 };
+    assert_eq!(target.list_organisations(None, after.clone()).await.unwrap(), source.list_organisations(None, after).await.unwrap());
+    let source_documents = source.search_documents(&DocumentQuery::default(), PageRequest::first(2)).await.unwrap();
+    let target_documents = target.search_documents(&DocumentQuery::default(), PageRequest::first(2)).await.unwrap();
+    assert_eq!(target_documents, source_documents);
+
+    // New rows continue after the highest imported sequence number.
+    let last_seq = source_events.last().unwrap().seq;
+    let added = sample_document(&org, 5, "N-5", None);
+    target.insert_document(&added, Actor::org(org.id)).await.unwrap();
+    let new_events = target.list_events(None, last_seq, 10).await.unwrap();
+    assert_eq!(new_events.iter().map(|e| e.seq).collect::<Vec<_>>(), [last_seq + 1]);
+    let newest = target.search_documents(&DocumentQuery::default(), PageRequest::first(1)).await.unwrap();
+    assert_eq!(newest.items[0].hub_id, added.hub_id, "the new document does not sort after the imported ones");
+    let late_org = organisation(Some(uz()), "CB-0099");
+    target.insert_organisation(&late_org, Actor::SYSTEM).await.unwrap();
+    let mut all = Vec::new();
+    let mut page = PageRequest::first(500);
+    loop {
+        let result = target.list_organisations(None, page.clone()).await.unwrap();
+        all.extend(result.items.into_iter().map(|o| o.id));
+        let Some(next) = result.next else { break };
+        page.after = Some(next);
+    }
+    assert_eq!(all.last(), Some(&late_org.id), "the new organisation does not page after the imported ones");
+}
+
+/// Checks that import into a database that has rows fails with a conflict
+/// naming the tables and leaves the database unchanged.
+pub async fn snapshot_import_requires_empty_database(source: Arc<dyn Store>, target: Arc<dyn Store>) {
+    seed_every_table(source.as_ref()).await;
+    let snapshot = source.export_snapshot().await.unwrap();
+    seed_issuer(target.as_ref()).await;
+    let before = target.export_snapshot().await.unwrap();
+
+    let message = conflict_message(target.import_snapshot(&snapshot).await);
+    assert!(message.contains("not empty"), "{message}");
+    assert!(message.contains("countries (1 rows)"), "{message}");
+    assert!(message.contains("events (2 rows)"), "{message}");
+    assert_eq!(target.export_snapshot().await.unwrap(), before);
+}
+
+/// Checks that an invalid snapshot fails validation before anything is
+/// written, and that a row the database rejects rolls back the rows
+/// inserted before it.
+pub async fn snapshot_import_is_all_or_nothing(source: Arc<dyn Store>, target: Arc<dyn Store>) {
+    seed_every_table(source.as_ref()).await;
+    let snapshot = source.export_snapshot().await.unwrap();
+
+    let mut invalid = snapshot.clone();
+    invalid.documents[0].status = "lost".into();
+    let message = conflict_message(target.import_snapshot(&invalid).await);
+    assert!(message.contains("column status contains \"lost\""), "{message}");
+
+    // A status change of a document that the snapshot does not contain
+    // breaks a foreign key after every other table was inserted.
+    let mut dangling = snapshot.clone();
+    dangling.status_changes[0].hub_id = HubId::new(uz(), DocType::Certificate, 99).to_string();
+    assert!(target.import_snapshot(&dangling).await.is_err());
+    let empty = target.export_snapshot().await.unwrap();
+    for (table, rows) in empty.row_counts() {
+        assert_eq!(rows, 0, "{table} kept rows of a failed import");
+    }
+
+    target.import_snapshot(&snapshot).await.unwrap();
+    assert_eq!(target.export_snapshot().await.unwrap().digest(), snapshot.digest());
 }

@@ -359,6 +359,10 @@ impl Hub {
     /// first: an identical payload is a resubmission and returns the entry;
     /// anything else is a 409 with the code the sequential path would give.
     async fn lost_race(&self, draft: &Draft, message: String) -> ApiResult<Registered> {
+        if message.starts_with("key_not_valid") {
+            return Err(ApiError::unprocessable("key_not_valid", "the signing key was retired or revoked while the document was being registered")
+                .field("jws.header.kid"));
+        }
         if let Some(existing) = self.store.find_document_by_payload(draft.issuer.id, &draft.payload_sha256).await? {
             return Ok(Registered { record: existing, created: false });
         }
@@ -421,7 +425,7 @@ impl Hub {
         let issuer = self.organisation(document.issuer_org_id).await?;
         who.require_issuer_or_authority(&issuer)?;
         self.require_api_track(who, document.country).await?;
-        let effective_at = self.effective_time("effective_at", effective_at)?;
+        let given_effective_at = effective_at;
 
         let mut errors = Vec::new();
         if action == StatusAction::Supersede {
@@ -434,13 +438,21 @@ impl Hub {
         if reason.is_empty() || reason.chars().count() > 2000 {
             errors.push(FieldError::new("reason", "must say why, in 1-2000 characters"));
         }
+        // "Now" is taken after the history is read, so that a change another
+        // node recorded meanwhile is not later than a change sent without a time.
+        let latest = self.store.document_history(hub_id).await?.into_iter().map(|c| c.effective_at).max();
+        let mut effective_at = self.effective_time("effective_at", given_effective_at)?;
+        if given_effective_at.is_none()
+            && let Some(latest) = latest
+        {
+            effective_at = effective_at.max(latest);
+        }
         let now = ecert_store::now();
         if effective_at < document.registered_at {
             errors.push(FieldError::new("effective_at", "cannot be before the document was registered"));
         }
         // Changes apply in the order they take effect, so a change may not
         // take effect before the latest one already recorded.
-        let latest = self.store.document_history(hub_id).await?.into_iter().map(|c| c.effective_at).max();
         if let Some(latest) = latest.filter(|latest| effective_at < *latest) {
             errors.push(FieldError::new(
                 "effective_at",

@@ -118,6 +118,7 @@ impl Hub {
         if reason.is_empty() || reason.chars().count() > 2000 {
             return Err(ApiError::validation(vec![FieldError::new("reason", "must say why the key is retired or revoked, in 1-2000 characters")]));
         }
+        let effective_now = effective_at.is_none();
         let effective_at = self.effective_time("effective_at", effective_at)?;
         match (key.validity.status, to) {
             (KeyStatus::Active, KeyStatus::Retired) | (KeyStatus::Active | KeyStatus::Retired, KeyStatus::Revoked) => {}
@@ -133,6 +134,7 @@ impl Hub {
             expected: key.validity.status,
             to,
             effective_at,
+            effective_now,
             reason,
         };
         Ok(self.store.change_key_status(&change, who.actor()).await?)
