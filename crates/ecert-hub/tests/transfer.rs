@@ -182,7 +182,9 @@ fn demo_moves_to_postgres_and_back() {
     let server_a = Server::start(&a, None);
     let server_b = Server::start(&b, Some(url));
     let server_c = Server::start(&c, None);
-    let as_of = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap().format(&Rfc3339).unwrap();
+    // One fixed time for all three hubs, rounded up to the next whole second
+    // so that it never falls before a registration made in this second.
+    let as_of = (time::OffsetDateTime::now_utc() + time::Duration::seconds(1)).replace_nanosecond(0).unwrap().format(&Rfc3339).unwrap();
     let documents = credentials["documents"].as_array().unwrap();
     runtime.block_on(async {
         let mut samples: Vec<(&str, &str)> = Vec::new();
