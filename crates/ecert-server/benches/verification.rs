@@ -1,18 +1,33 @@
-//! Verification throughput next to the raw Ed25519 signature check.
+//! Verification latency and submission throughput of a hub on SQLite and on
+//! PostgreSQL, next to the raw Ed25519 signature check.
 //!
-//! Registers `BENCH_DOCS` (default 1000) signed certificates of one CAB on a
-//! hub backed by a SQLite file in a temporary directory, then measures:
-//! - raw Ed25519: `verify_strict` over the JWS signing input (the floor), and
-//!   `CompactJws::parse` + `verify` with the registered JWK;
-//! - each SQLite read that `Hub::verify` makes for a document, and all four;
+//! For each backend the bench registers `BENCH_DOCS` (default 1000) signed
+//! certificates of one CAB, then measures:
+//! - each store read that `Hub::verify` makes for a document, and all four;
 //! - `Hub::verify` by hub ID with 1, 2 and 8 concurrent tasks;
 //! - `POST /api/v1/verify` against a server on 127.0.0.1, port 0, with 1 and
-//!   8 concurrent requests.
+//!   8 concurrent requests;
+//! - `Hub::submit_signed` of new signed documents with 1 and 8 concurrent
+//!   tasks. These rows run last, so the verification rows above see exactly
+//!   `BENCH_DOCS` documents.
+//!
+//! Once, on the SQLite hub's documents, it also measures the raw Ed25519
+//! `verify_strict` over the JWS signing input (the floor), and
+//! `CompactJws::parse` + `verify` with the registered JWK.
+//!
+//! SQLite runs on a file in a temporary directory. PostgreSQL runs on a fresh
+//! `ecert_test_…` database on the server that `ECERT_TEST_DATABASE_URL`
+//! names, which the bench drops at the end. Without that variable the bench
+//! prints why it skips PostgreSQL, unless `ECERT_REQUIRE_TEST_DATABASE=1`
+//! makes it fail.
 //!
 //! Each measurement runs a warm-up, then three timed runs of a fixed number
-//! of operations, and reports the run with the median throughput.
+//! of operations, and reports the run with the median throughput. The last
+//! table puts the submission and verification rows of both backends side by
+//! side.
 //!
-//! Run: `cargo bench -p ecert-server --bench verification`
+//! Run:
+//! `ECERT_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres cargo bench -p ecert-server --bench verification`
 
 use std::future::Future;
 use std::sync::Arc;
@@ -27,8 +42,10 @@ use ecert_server::hub_keys::HubKeys;
 use ecert_server::service::keys::NewKey;
 use ecert_server::service::verification::{Request, Subject};
 use ecert_server::{Hub, HubConfig, Principal};
-use ecert_store::Country;
 use ecert_store::blob::LocalBlobStore;
+use ecert_store::{Country, Store};
+use ecert_store_postgres::test_hooks::TestDatabase;
+use ecert_store_postgres::{PgOptions, PgStore};
 use ecert_store_sqlite::{SqliteOptions, SqliteStore};
 use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use time::macros::datetime;
@@ -41,6 +58,8 @@ const TIMED_RUNS: usize = 3;
 const RAW_PASSES: usize = 10;
 const MAX_WARM_UP_OPS: usize = 200;
 const CAB_NUMBER: &str = "CB-0042";
+/// Concurrent tasks of the submission rows, after the sequential one.
+const SUBMIT_TASKS: usize = 8;
 
 fn main() {
     let docs = match std::env::var("BENCH_DOCS") {
@@ -59,37 +78,27 @@ fn main() {
 
 async fn run(docs: usize) {
     print_machine();
-
-    let fixture = Fixture::new(docs).await;
-    println!(
-        "setup: registered {docs} signed documents sequentially with Hub::submit_signed in {:.2} s ({:.0} docs/s, one run)",
-        fixture.registration_time.as_secs_f64(),
-        docs as f64 / fixture.registration_time.as_secs_f64(),
-    );
     println!("each row: warm-up, then {TIMED_RUNS} timed runs; the row shows the run with the median docs/s");
-    println!();
 
+    let sqlite = Fixture::new(Backend::Sqlite, docs).await.expect("the SQLite backend needs no server");
     let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-    let mut rows = Vec::new();
-    rows.push(fixture.bench_verify_strict(1));
+    let mut signature_rows = vec![sqlite.bench_verify_strict(1)];
     if threads > 1 {
-        rows.push(fixture.bench_verify_strict(threads));
+        signature_rows.push(sqlite.bench_verify_strict(threads));
     }
-    rows.push(fixture.bench_jws_parse_verify());
-    for read in [StoreRead::Document, StoreRead::Key, StoreRead::Accreditations, StoreRead::History, StoreRead::All] {
-        rows.push(fixture.bench_store_read(read).await);
-    }
-    for tasks in [1, 2, 8] {
-        rows.push(fixture.bench_service(tasks).await);
+    signature_rows.push(sqlite.bench_jws_parse_verify());
+    println!();
+    println!("== signature check alone (no storage)");
+    print_table(&signature_rows, signature_rows[0].docs_per_second);
+
+    let floor = signature_rows[0].docs_per_second;
+    let mut reports = vec![sqlite.bench_backend(floor).await];
+    drop(sqlite);
+    if let Some(postgres) = Fixture::new(Backend::Postgres, docs).await {
+        reports.push(postgres.bench_backend(floor).await);
     }
 
-    let server = Server::start(fixture.hub.clone()).await;
-    for tasks in [1, 8] {
-        rows.push(fixture.bench_http(&server, tasks).await);
-    }
-    server.stop().await;
-
-    print_table(&rows);
+    print_side_by_side(&reports);
     print_load_average("at end");
 }
 
@@ -117,40 +126,113 @@ fn print_load_average(when: &str) {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    fn label(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+/// An open store and what the bench prints about it.
+struct Storage {
+    store: Arc<dyn Store>,
+    description: String,
+    /// Drops the PostgreSQL database when the fixture is dropped.
+    database: Option<TestDatabase>,
+}
+
+/// Opens a SQLite file in `dir`, or a fresh PostgreSQL database. Returns
+/// `None` when `ECERT_TEST_DATABASE_URL` is unset, after
+/// `TestDatabase::create` has printed why.
+async fn open_storage(backend: Backend, dir: &std::path::Path) -> Option<Storage> {
+    match backend {
+        Backend::Sqlite => {
+            let options = SqliteOptions::default();
+            let max_connections = options.max_connections;
+            let store = SqliteStore::open(&dir.join("hub.db"), options).await.expect("failed to open the SQLite store");
+            let description = format!(
+                "SQLite file in a temporary directory, WAL mode, {max_connections} pooled connections (SqliteOptions::default())"
+            );
+            Some(Storage { store: Arc::new(store), description, database: None })
+        }
+        Backend::Postgres => {
+            let database = TestDatabase::create("the PostgreSQL rows of the verification benchmark").await?;
+            let options = PgOptions::default();
+            let description = format!(
+                "PostgreSQL database {}, {} pooled connections (PgOptions::default()), server: {}",
+                database.name(),
+                options.max_connections,
+                postgres_settings(&database).await
+            );
+            let store = PgStore::connect(database.url(), options).await.expect("failed to connect to the benchmark database");
+            Some(Storage { store: Arc::new(store), description, database: Some(database) })
+        }
+    }
+}
+
+/// Returns the server version and the settings that decide commit cost.
+async fn postgres_settings(database: &TestDatabase) -> String {
+    let mut connection = database.connect().await;
+    let mut settings = Vec::new();
+    for name in ["server_version", "fsync", "synchronous_commit", "shared_buffers"] {
+        let value: String = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SHOW {name}")))
+            .fetch_one(&mut connection)
+            .await
+            .unwrap_or_else(|error| panic!("SHOW {name} failed: {error}"));
+        settings.push(format!("{name}={value}"));
+    }
+    settings.join(" ")
+}
+
 /// A hub with one CAB and its registered documents, and the inputs every
 /// measurement shares.
 struct Fixture {
+    backend: Backend,
     hub: Arc<Hub>,
     hub_ids: Arc<Vec<HubId>>,
     jws: Vec<String>,
+    signing_key: SigningKey,
     kid: String,
     issuer_org_id: Uuid,
     jwk: PublicJwk,
-    verifying_key: VerifyingKey,
     registration_time: Duration,
+    /// Serial number of the next certificate to sign, so that every
+    /// submission carries a national number not yet registered.
+    next_serial: AtomicUsize,
+    storage_description: String,
+    /// Drops the PostgreSQL database after the hub's pool is gone, because
+    /// fields drop in declaration order.
+    _database: Option<TestDatabase>,
     /// Keeps the SQLite file, blobs and hub keys until the benchmark ends.
     _dir: tempfile::TempDir,
 }
 
+/// The rows of one backend, for the side-by-side table.
+struct BackendReport {
+    backend: Backend,
+    rows: Vec<Row>,
+}
+
 impl Fixture {
-    async fn new(docs: usize) -> Fixture {
+    async fn new(backend: Backend, docs: usize) -> Option<Fixture> {
         let dir = tempfile::tempdir().expect("failed to create a temporary directory");
-        let store = SqliteStore::open(&dir.path().join("hub.db"), SqliteOptions::default())
-            .await
-            .expect("failed to open the SQLite store");
+        let storage = open_storage(backend, dir.path()).await?;
         let blobs = LocalBlobStore::new(dir.path().join("blobs"));
         let hub_keys = HubKeys::load_or_create(&dir.path().join("hub-keys")).expect("failed to create the hub keys");
-        let hub = Hub::new(Arc::new(store), Arc::new(blobs), hub_keys, HubConfig::default()).expect("failed to build the hub");
+        let hub = Hub::new(storage.store, Arc::new(blobs), hub_keys, HubConfig::default()).expect("failed to build the hub");
 
         let signing_key = SigningKey::from_bytes(&[7; 32]);
         let (issuer_org_id, kid) = register_cab(&hub, &signing_key).await;
 
-        let jws: Vec<String> = (1..=docs)
-            .map(|serial| {
-                let payload = certificate(&format!("UZ.{CAB_NUMBER}.2026.{serial:06}"));
-                sign_compact(&signing_key, &kid, payload.to_string().as_bytes())
-            })
-            .collect();
+        let jws: Vec<String> = (1..=docs).map(|serial| sign_certificate(&signing_key, &kid, serial)).collect();
 
         let started = Instant::now();
         let mut hub_ids = Vec::with_capacity(docs);
@@ -169,21 +251,61 @@ impl Fixture {
             .await
             .expect("failed to read the CAB key")
             .expect("the CAB key is not registered");
-        Fixture {
+        Some(Fixture {
+            backend,
             hub,
             hub_ids: Arc::new(hub_ids),
             jws,
+            signing_key,
             kid,
             issuer_org_id,
             jwk: key.jwk,
-            verifying_key: signing_key.verifying_key(),
             registration_time,
+            next_serial: AtomicUsize::new(docs + 1),
+            storage_description: storage.description,
+            _database: storage.database,
             _dir: dir,
-        }
+        })
     }
 
     fn docs(&self) -> usize {
         self.hub_ids.len()
+    }
+
+    /// Runs every storage-dependent row on this backend and prints its table.
+    /// `floor` is the single-thread `verify_strict` rate for `x sig time`.
+    async fn bench_backend(&self, floor: f64) -> BackendReport {
+        let label = self.backend.label();
+        println!();
+        println!("== {label}: {}", self.storage_description);
+        println!(
+            "setup: registered {} signed documents sequentially with Hub::submit_signed in {:.2} s ({:.0} docs/s, one run)",
+            self.docs(),
+            self.registration_time.as_secs_f64(),
+            self.docs() as f64 / self.registration_time.as_secs_f64(),
+        );
+        print_load_average(&format!("before the {label} rows"));
+
+        let mut rows = Vec::new();
+        for read in [StoreRead::Document, StoreRead::Key, StoreRead::Accreditations, StoreRead::History, StoreRead::All] {
+            rows.push(self.bench_store_read(read).await);
+        }
+        for tasks in [1, 2, 8] {
+            rows.push(self.bench_service(tasks).await);
+        }
+
+        let server = Server::start(self.hub.clone()).await;
+        for tasks in [1, 8] {
+            rows.push(self.bench_http(&server, tasks).await);
+        }
+        server.stop().await;
+
+        for tasks in [1, SUBMIT_TASKS] {
+            rows.push(self.bench_submit(tasks).await);
+        }
+
+        print_table(&rows, floor);
+        BackendReport { backend: self.backend, rows }
     }
 
     /// Measures the floor: `verify_strict` over pre-decoded signing inputs,
@@ -199,7 +321,7 @@ impl Fixture {
                 (parsed.signing_input.into_bytes(), signature)
             })
             .collect();
-        let key = self.verifying_key;
+        let key: VerifyingKey = self.signing_key.verifying_key();
         let verify_range = |range: std::ops::Range<usize>| {
             for i in range {
                 let (message, signature) = &inputs[i % inputs.len()];
@@ -235,7 +357,7 @@ impl Fixture {
         measure_sync("CompactJws parse + verify".into(), 1, self.docs() * RAW_PASSES, run)
     }
 
-    /// Measures one of the SQLite reads of `Hub::verify` for a signed
+    /// Measures one of the store reads of `Hub::verify` for a signed
     /// document by hub ID, or all four in its order, without the checks.
     async fn bench_store_read(&self, read: StoreRead) -> Row {
         let hub = self.hub.clone();
@@ -295,9 +417,41 @@ impl Fixture {
         };
         measure_async("POST /api/v1/verify".into(), tasks, self.docs(), post).await
     }
+
+    /// Measures `Hub::submit_signed` of new certificates with `tasks`
+    /// submissions in flight. Every operation registers a document that is
+    /// not in the store yet, so each one commits a new row and its event.
+    /// The JWS are signed before the clock starts.
+    async fn bench_submit(&self, tasks: usize) -> Row {
+        let ops = self.docs();
+        let needed = warm_up_ops(ops) + TIMED_RUNS * ops;
+        let first_serial = self.next_serial.fetch_add(needed, Ordering::Relaxed);
+        let jws: Arc<Vec<String>> = Arc::new(
+            (first_serial..first_serial + needed)
+                .map(|serial| sign_certificate(&self.signing_key, &self.kid, serial))
+                .collect(),
+        );
+        let next_jws = Arc::new(AtomicUsize::new(0));
+        let hub = self.hub.clone();
+        let submit = move |_: usize| {
+            let hub = hub.clone();
+            let jws = jws.clone();
+            let index = next_jws.fetch_add(1, Ordering::Relaxed);
+            async move {
+                let registered = hub
+                    .submit_signed(Principal::System, &jws[index], None)
+                    .await
+                    .unwrap_or_else(|error| panic!("Hub::submit_signed of benchmark document {index} failed: {error:?}"));
+                if !registered.created {
+                    panic!("Hub::submit_signed found benchmark document {index} already registered");
+                }
+            }
+        };
+        measure_async("Hub::submit_signed (new document)".into(), tasks, ops, submit).await
+    }
 }
 
-/// The SQLite reads `Hub::verify` makes for a signed document by hub ID.
+/// The store reads `Hub::verify` makes for a signed document by hub ID.
 #[derive(Debug, Clone, Copy)]
 enum StoreRead {
     Document,
@@ -393,6 +547,12 @@ fn certificate(national_number: &str) -> serde_json::Value {
             "conformance": true
         }
     })
+}
+
+/// Signs the benchmark certificate with national number serial `serial`.
+fn sign_certificate(key: &SigningKey, kid: &str, serial: usize) -> String {
+    let payload = certificate(&format!("UZ.{CAB_NUMBER}.2026.{serial:06}"));
+    sign_compact(key, kid, payload.to_string().as_bytes())
 }
 
 /// Signs `payload` as a compact JWS with `alg: EdDSA` and `typ: vc+jwt`.
@@ -534,17 +694,12 @@ where
     Run { elapsed, latencies }
 }
 
-fn print_table(rows: &[Row]) {
-    let floor = rows[0].docs_per_second;
+fn print_table(rows: &[Row], floor: f64) {
     println!(
         "{:<34} {:>5} {:>7} {:>10} {:>12} {:>11} {:>9} {:>9}",
         "measurement", "conc.", "ops", "docs/s", "wall us/doc", "x sig time", "p50 ms", "p99 ms"
     );
     for row in rows {
-        let millis = |latency: Option<Duration>| match latency {
-            Some(latency) => format!("{:.3}", latency.as_secs_f64() * 1000.0),
-            None => "-".to_owned(),
-        };
         println!(
             "{:<34} {:>5} {:>7} {:>10.0} {:>12.1} {:>11.1} {:>9} {:>9}",
             row.name,
@@ -557,6 +712,48 @@ fn print_table(rows: &[Row]) {
             millis(row.p99),
         );
     }
-    println!();
     println!("x sig time: wall time per document divided by that of one single-thread verify_strict.");
+}
+
+/// Prints the submission and verification rows of every backend next to each
+/// other: docs/s, p50 and p99 per backend.
+fn print_side_by_side(reports: &[BackendReport]) {
+    let compared = |row: &Row| {
+        row.name.starts_with("Hub::submit_signed") || row.name.starts_with("Hub::verify") || row.name.starts_with("POST ")
+    };
+    println!();
+    println!("== side by side");
+    if reports.len() < 2 {
+        println!("(PostgreSQL skipped: set ECERT_TEST_DATABASE_URL to a server URL to compare it)");
+    }
+    let mut header = format!("{:<34} {:>5}", "measurement", "conc.");
+    for report in reports {
+        let label = report.backend.label();
+        header.push_str(&format!(" | {:>10} {:>8} {:>8}", format!("{label} docs/s"), "p50 ms", "p99 ms"));
+    }
+    println!("{header}");
+    for row in reports[0].rows.iter().filter(|row| compared(row)) {
+        let mut line = format!("{:<34} {:>5}", row.name, row.concurrency);
+        for report in reports {
+            let matching = report.rows.iter().find(|other| other.name == row.name && other.concurrency == row.concurrency);
+            match matching {
+                Some(other) => line.push_str(&format!(
+                    " | {:>w$.0} {:>8} {:>8}",
+                    other.docs_per_second,
+                    millis(other.p50),
+                    millis(other.p99),
+                    w = report.backend.label().len() + 7
+                )),
+                None => line.push_str(" | (not measured)"),
+            }
+        }
+        println!("{line}");
+    }
+}
+
+fn millis(latency: Option<Duration>) -> String {
+    match latency {
+        Some(latency) => format!("{:.3}", latency.as_secs_f64() * 1000.0),
+        None => "-".to_owned(),
+    }
 }
