@@ -77,7 +77,7 @@ impl TestDatabase {
         Some(TestDatabase { server_url, name, url: url.to_string() })
     }
 
-    /// The URL of the test database.
+    /// Returns the URL of the test database.
     pub fn url(&self) -> &str {
         &self.url
     }

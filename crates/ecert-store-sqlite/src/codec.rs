@@ -55,7 +55,7 @@ where
     T::Err: std::fmt::Display,
 {
     text.parse()
-        .map_err(|e| StoreError::Backend(format!("column {column} holds {text:?}: {e}").into()))
+        .map_err(|e| StoreError::Backend(format!("column {column} contains the invalid value {text:?}: {e}").into()))
 }
 
 pub fn uuid(text: &str) -> Result<Uuid, StoreError> {
@@ -72,7 +72,7 @@ pub fn to_json<T: Serialize>(value: &T) -> Result<String, StoreError> {
 
 pub fn from_json<T: DeserializeOwned>(column: &str, text: &str) -> Result<T, StoreError> {
     serde_json::from_str(text)
-        .map_err(|e| StoreError::Backend(format!("column {column} holds unreadable JSON: {e}").into()))
+        .map_err(|e| StoreError::Backend(format!("column {column} contains invalid JSON: {e}").into()))
 }
 
 #[cfg(test)]

@@ -44,7 +44,7 @@ pub fn stored_precision(t: time::OffsetDateTime) -> time::OffsetDateTime {
     t.replace_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
 }
 
-/// The current UTC time at stored precision.
+/// Returns the current UTC time at stored precision.
 pub fn now() -> time::OffsetDateTime {
     stored_precision(time::OffsetDateTime::now_utc())
 }

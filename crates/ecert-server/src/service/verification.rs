@@ -106,8 +106,8 @@ impl Hub {
             Subject::File(bytes) => {
                 let sha = sha256_hex(bytes);
                 let found = self.store.find_documents_by_file(&sha).await?;
-                // One issuer may have re-issued the same file; entries of
-                // several issuers cannot be told apart by the file alone.
+                // One issuer may have re-issued the same file, but entries of
+                // several issuers cannot be distinguished by the file alone.
                 if found.iter().any(|d| d.issuer_org_id != found[0].issuer_org_id) {
                     checks.fail(
                         CheckName::Format,
@@ -169,14 +169,7 @@ impl Hub {
         }
 
         // 7. Validity period.
-        let content = &document.content;
-        if as_of < content.issued_at {
-            checks.fail(CheckName::ValidityPeriod, "not_yet_valid", format!("the document is valid only from {}", rfc3339(content.issued_at)));
-        } else if let Some(until) = content.valid_until.filter(|until| as_of > *until) {
-            checks.fail(CheckName::ValidityPeriod, "expired", format!("the document expired at {}", rfc3339(until)));
-        } else {
-            checks.pass(CheckName::ValidityPeriod, "ok", "the date lies within the validity period");
-        }
+        check_validity_period(&document.content, as_of, &mut checks);
 
         // 8. File hash.
         match file_given {
@@ -384,13 +377,7 @@ impl Hub {
         } else {
             checks.fail(CheckName::Status, "issuer_not_in_registry", "the issuer does not publish its documents to this hub");
         }
-        if as_of < content.issued_at {
-            checks.fail(CheckName::ValidityPeriod, "not_yet_valid", format!("the document is valid only from {}", rfc3339(content.issued_at)));
-        } else if let Some(until) = content.valid_until.filter(|until| as_of > *until) {
-            checks.fail(CheckName::ValidityPeriod, "expired", format!("the document expired at {}", rfc3339(until)));
-        } else {
-            checks.pass(CheckName::ValidityPeriod, "ok", "the date lies within the validity period");
-        }
+        check_validity_period(content, as_of, checks);
         Ok(())
     }
 }
@@ -399,6 +386,17 @@ enum JwsLookup {
     Registered(Box<DocumentRecord>, Box<CompactJws>),
     NotRegistered(Box<CompactJws>, Box<ecert_core::DocumentContent>),
     Invalid(&'static str, String),
+}
+
+/// Records whether `as_of` lies within the document's validity period.
+fn check_validity_period(content: &ecert_core::DocumentContent, as_of: OffsetDateTime, checks: &mut Checks) {
+    if as_of < content.issued_at {
+        checks.fail(CheckName::ValidityPeriod, "not_yet_valid", format!("the document is valid only from {}", rfc3339(content.issued_at)));
+    } else if let Some(until) = content.valid_until.filter(|until| as_of > *until) {
+        checks.fail(CheckName::ValidityPeriod, "expired", format!("the document expired at {}", rfc3339(until)));
+    } else {
+        checks.pass(CheckName::ValidityPeriod, "ok", "the date lies within the validity period");
+    }
 }
 
 /// Records the signature check of `parsed` under `key`: the JWS must use

@@ -166,7 +166,7 @@ pub async fn world(hub: &Hub) -> World {
     World { operator_token, authority, authority_token, cab, lab }
 }
 
-/// A CoC (or TR) credential of `issuer` for HS 690721.
+/// Builds a CoC (or TR) credential of `issuer` for HS 690721.
 pub fn credential(issuer: &str, doc_type: &str, number: &str) -> serde_json::Value {
     serde_json::json!({
         "@context": ["https://www.w3.org/ns/credentials/v2", "urn:ecert:context:v1"],
@@ -209,7 +209,7 @@ pub fn now() -> OffsetDateTime {
     OffsetDateTime::now_utc()
 }
 
-/// A small valid PDF for upload tests.
+/// Builds a small valid PDF for upload tests.
 pub fn tiny_pdf(marker: &str) -> Vec<u8> {
     format!("%PDF-1.4\n% {marker}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n").into_bytes()
 }
