@@ -295,6 +295,13 @@ fn clear(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A random password of 20 characters for a demo portal user.
+fn demo_password() -> String {
+    let mut bytes = [0u8; 15];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+    b64url(&bytes)
+}
+
 async fn seed(hub: &Hub, dir: &Path) -> anyhow::Result<Value> {
     let keys_dir = dir.join("demo-keys");
     crate::node::create_private_dir(&keys_dir)?;
@@ -391,6 +398,33 @@ async fn seed(hub: &Hub, dir: &Path) -> anyhow::Result<Value> {
         }
     }
 
+    // 6. Portal users: the operator and one user per role and country.
+    let mut portal_users = Vec::new();
+    let by_number = |number: &str| s.orgs.iter().find(|o| o.org.registration_number == number).map(|o| o.org.id);
+    let mut accounts = vec![("operator".to_owned(), "Hub operator (demo)".to_owned(), by_number("HUB-OPERATOR"), Role::HubOperator)];
+    for (code, name, _) in countries {
+        let lower = code.to_lowercase();
+        accounts.push((format!("{lower}.admin"), format!("National admin of {name} (demo)"), by_number(&format!("NSB-{code}")), Role::NationalAdmin));
+        accounts.push((format!("{lower}.cab"), format!("Issuer at certification body No. 1 of {name} (demo)"), by_number(&format!("{code}-CB-001")), Role::CabIssuer));
+        accounts.push((format!("{lower}.customs"), format!("Customs officer of {name} (demo)"), by_number(&format!("CUSTOMS-{code}")), Role::CustomsOfficer));
+        accounts.push((format!("{lower}.viewer"), format!("Viewer at the standards body of {name} (demo)"), by_number(&format!("NSB-{code}")), Role::Viewer));
+    }
+    for (username, display_name, org_id, role) in accounts {
+        let org_id = org_id.context("demo organisation of a portal user")?;
+        let password = demo_password();
+        let user = hub.create_user(SYSTEM, org_id, username.clone(), display_name.clone(), password.clone(), vec![role]).await.map_err(api)?;
+        let org = hub.organisation(org_id).await.map_err(api)?;
+        portal_users.push(json!({
+            "username": username,
+            "password": password,
+            "display_name": display_name,
+            "role": role,
+            "org_id": org_id,
+            "country": org.country,
+            "user_id": user.id,
+        }));
+    }
+
     let organisations: Vec<Value> = s
         .orgs
         .iter()
@@ -414,7 +448,8 @@ async fn seed(hub: &Hub, dir: &Path) -> anyhow::Result<Value> {
         "hub_url": hub.config.public_base_url,
         "hub_operator_token": s.orgs[operator].token,
         "organisations": organisations,
-        "portal_users": [],
+        "portal_url": format!("{}/portal", hub.config.public_base_url),
+        "portal_users": portal_users,
         "documents": s.documents,
     }))
 }

@@ -9,6 +9,7 @@
 
 mod admin;
 mod demo;
+mod hs;
 mod keytool;
 mod node;
 mod transfer;
@@ -47,6 +48,8 @@ enum Command {
     Export(transfer::ExportArgs),
     /// Load an archive written by `export` into an empty database and print its digest.
     Import(transfer::ImportArgs),
+    /// Import the HS nomenclature from a CSV file, or search it.
+    Hs(hs::HsArgs),
 }
 
 /// Data location and public address of a hub node.
@@ -76,6 +79,10 @@ pub struct NodeArgs {
     /// Seconds a query waits for a free database connection before it fails.
     #[arg(long, env = "ECERT_DB_ACQUIRE_TIMEOUT", default_value_t = 10)]
     pub db_acquire_timeout: u64,
+    /// Count portal login attempts by the last X-Forwarded-For address.
+    /// Set it only behind a load balancer that sets this header.
+    #[arg(long, env = "ECERT_TRUST_X_FORWARDED_FOR", default_value_t = false)]
+    pub trust_x_forwarded_for: bool,
 }
 
 #[derive(Args, Debug)]
@@ -134,6 +141,7 @@ fn main() -> ExitCode {
             Command::Migrate(args) => transfer::migrate(args).await.map(|()| ExitCode::SUCCESS),
             Command::Export(args) => transfer::export(args).await.map(|()| ExitCode::SUCCESS),
             Command::Import(args) => transfer::import(args).await.map(|()| ExitCode::SUCCESS),
+            Command::Hs(args) => hs::run(args).await.map(|()| ExitCode::SUCCESS),
         }
     });
     match result {

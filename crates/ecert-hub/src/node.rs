@@ -38,7 +38,15 @@ pub async fn open(node: &NodeArgs, listen: Option<SocketAddr>) -> anyhow::Result
         }
         None => format!("http://{}", listen.map(|a| a.to_string()).unwrap_or_else(|| "127.0.0.1:8080".into())),
     };
-    let config = HubConfig { public_base_url, ..HubConfig::default() };
+    let mut portal = ecert_server::portal::PortalConfig::for_base_url(&public_base_url);
+    portal.trust_forwarded_for = node.trust_x_forwarded_for;
+    if !portal.secure_cookies {
+        tracing::warn!(
+            %public_base_url,
+            "portal cookies are not marked Secure because the public base URL is plain HTTP on a non-loopback host; serve the hub over HTTPS"
+        );
+    }
+    let config = HubConfig { public_base_url, portal, ..HubConfig::default() };
     Hub::new(store, blobs, keys, config)
 }
 

@@ -40,8 +40,9 @@ use crate::node::{self, HUB_KEYS_DIR};
 
 /// Value of the header's `format` member.
 pub const ARCHIVE_FORMAT: &str = "ecert-hub-archive";
-/// Version of the archive layout that this build writes and reads.
-pub const ARCHIVE_VERSION: u32 = 1;
+/// Version of the archive layout that this build writes and reads. Version
+/// 2 carries snapshot format 2 (disabled users and the HS catalog).
+pub const ARCHIVE_VERSION: u32 = 2;
 
 #[derive(Args, Debug)]
 pub struct MigrateArgs {

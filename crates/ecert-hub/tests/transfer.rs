@@ -149,7 +149,7 @@ fn demo_moves_to_postgres_and_back() {
     let url = database.url();
 
     // 1. SQLite A -> PostgreSQL B -> SQLite C, with the digest printed by each step.
-    assert_eq!(run_ok(&["migrate", "--data-dir", path(&b), "--database-url", url]), "1");
+    assert_eq!(run_ok(&["migrate", "--data-dir", path(&b), "--database-url", url]), "2");
     let digest = run_ok(&["export", "--data-dir", path(&a), "--out", path(&archive_a)]);
     assert_eq!(digest.len(), 64, "{digest}");
     assert_owner_only(&archive_a);

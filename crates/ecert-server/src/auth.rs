@@ -18,13 +18,23 @@ use crate::Hub;
 use crate::error::ApiError;
 use std::sync::Arc;
 
-/// An authenticated API client: the organisation its token belongs to and
-/// the token's roles.
+/// An authenticated caller: the organisation it acts for and its roles,
+/// from an API token or a portal user's session. The same rules authorise
+/// both.
 #[derive(Debug, Clone)]
 pub struct Caller {
     pub org: Organisation,
     pub roles: Vec<Role>,
-    pub token_id: Uuid,
+    pub via: Via,
+}
+
+/// How a caller authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    /// An API bearer token, by its id.
+    Token(Uuid),
+    /// A portal session of this user.
+    Portal { user_id: Uuid },
 }
 
 impl Caller {
@@ -114,7 +124,7 @@ impl FromRequestParts<Arc<Hub>> for Caller {
             .get_organisation(token.org_id)
             .await?
             .ok_or_else(ApiError::unauthorized)?;
-        Ok(Caller { org, roles: token.roles, token_id: token.id })
+        Ok(Caller { org, roles: token.roles, via: Via::Token(token.id) })
     }
 }
 

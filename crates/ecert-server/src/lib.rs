@@ -5,12 +5,15 @@
 //! - [`api`]: JSON API under `/api/v1`, grouped by resource, with the
 //!   OpenAPI 3.1 document at `/api/v1/openapi.json`.
 //! - [`public`]: the public verification pages under `/v`.
+//! - [`portal`]: the web portal under `/portal` for track B and C users:
+//!   login, documents, verification, national and hub administration.
 //! - [`serve`]: runs the router on a listener until a shutdown future ends.
 
 pub mod api;
 pub mod auth;
 pub mod error;
 pub mod hub_keys;
+pub mod portal;
 pub mod public;
 pub mod service;
 mod telemetry;
@@ -35,6 +38,8 @@ pub struct HubConfig {
     pub clock_skew: Duration,
     /// Largest request body accepted, in bytes (PDFs travel in the body).
     pub max_body_bytes: usize,
+    /// Sessions, cookies and login delays of the web portal.
+    pub portal: portal::PortalConfig,
 }
 
 impl Default for HubConfig {
@@ -43,6 +48,7 @@ impl Default for HubConfig {
             public_base_url: "http://127.0.0.1:8080".into(),
             clock_skew: Duration::from_secs(300),
             max_body_bytes: 25 * 1024 * 1024,
+            portal: portal::PortalConfig::default(),
         }
     }
 }
@@ -89,6 +95,7 @@ pub fn router(hub: Arc<Hub>) -> axum::Router {
             }),
         )
         .merge(public::router())
+        .merge(portal::router())
         .route("/healthz", axum::routing::get(api::health::healthz))
         .method_not_allowed_fallback(api::extract::method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(max_body))
@@ -115,7 +122,8 @@ pub async fn serve(
         shutdown.await;
         let _ = stopping_tx.send(());
     };
-    let server = axum::serve(listener, router(hub)).with_graceful_shutdown(shutdown).into_future();
+    let app = router(hub).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let server = axum::serve(listener, app).with_graceful_shutdown(shutdown).into_future();
     let deadline = async move {
         if stopping_rx.await.is_ok() {
             tokio::time::sleep(SHUTDOWN_GRACE).await;

@@ -96,7 +96,19 @@ async fn verification_response(hub: &Hub, lang: Lang, hub_id: String) -> Respons
             return page(error.status, lang, hub.pages.not_found(lang, &hub_id, &error.detail.message));
         }
     };
-    let view = outcome.document.as_ref().map(|d| {
+    let view = public_view(&outcome);
+    let path = match &outcome.document {
+        Some(d) => format!("/v/{}", d.hub_id),
+        None => format!("/v?id={}", url::form_urlencoded::byte_serialize(hub_id.as_bytes()).collect::<String>()),
+    };
+    let status = if outcome.document.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
+    page(status, lang, hub.pages.verification(lang, &outcome.result, view.as_ref(), &path))
+}
+
+/// The public part of a verified document, with the issuer's registered
+/// name and `expired` for a valid document past its end date.
+pub(crate) fn public_view(outcome: &crate::service::verification::Outcome) -> Option<PublicDocumentView> {
+    outcome.document.as_ref().map(|d| {
         let expired = d.content.valid_until.is_some_and(|until| until < time::OffsetDateTime::now_utc());
         PublicDocumentView {
             hub_id: d.hub_id.to_string(),
@@ -112,13 +124,7 @@ async fn verification_response(hub: &Hub, lang: Lang, hub_id: String) -> Respons
             status: if expired && d.status == ecert_core::DocumentStatus::Valid { "expired".into() } else { d.status.as_str().into() },
             superseded_by: d.superseded_by.map(|id| id.to_string()),
         }
-    });
-    let path = match &outcome.document {
-        Some(d) => format!("/v/{}", d.hub_id),
-        None => format!("/v?id={}", url::form_urlencoded::byte_serialize(hub_id.as_bytes()).collect::<String>()),
-    };
-    let status = if outcome.document.is_some() { StatusCode::OK } else { StatusCode::NOT_FOUND };
-    page(status, lang, hub.pages.verification(lang, &outcome.result, view.as_ref(), &path))
+    })
 }
 
 async fn stylesheet() -> Response {

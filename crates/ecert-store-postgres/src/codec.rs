@@ -32,6 +32,11 @@ pub const UNIQUE_CONSTRAINTS: &[(&str, &str)] = &[
     ("documents_unique_number", "documents.issuer_org_id, documents.national_number"),
     ("status_changes_pkey", "status_changes.id"),
     ("events_pkey", "events.seq"),
+    ("sessions_pkey", "sessions.id_hash"),
+    ("login_failures_pkey", "login_failures.key"),
+    ("login_devices_pkey", "login_devices.token_hash"),
+    ("hs_entries_pkey", "hs_entries.code"),
+    ("hs_catalog_pkey", "hs_catalog.id"),
 ];
 
 /// Wraps an error as an internal store error.

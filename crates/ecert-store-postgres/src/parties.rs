@@ -400,6 +400,15 @@ pub async fn get_token(pool: &PgPool, id: Uuid) -> StoreResult<Option<ApiToken>>
     row.as_ref().map(token_from_row).transpose()
 }
 
+pub async fn list_tokens(pool: &PgPool, org_id: Uuid) -> StoreResult<Vec<ApiToken>> {
+    let rows = sqlx::query("SELECT * FROM api_tokens WHERE org_id = $1 ORDER BY created_at, id")
+        .bind(org_id)
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)?;
+    rows.iter().map(token_from_row).collect()
+}
+
 pub async fn revoke_token(store: &PgStore, id: Uuid, actor: Actor) -> StoreResult<()> {
     let mut tx = store.write().await?;
     let org_id: Option<Uuid> = sqlx::query_scalar("SELECT org_id FROM api_tokens WHERE id = $1")
@@ -432,8 +441,8 @@ pub async fn insert_user(store: &PgStore, user: &User, actor: Actor) -> StoreRes
     let mut tx = store.write().await?;
     let country = org_country(&mut tx, user.org_id).await?;
     sqlx::query(
-        "INSERT INTO users (id, org_id, username, display_name, password_hash, roles, locale, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO users (id, org_id, username, display_name, password_hash, roles, locale, created_at, disabled_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(user.id)
     .bind(user.org_id)
@@ -443,6 +452,7 @@ pub async fn insert_user(store: &PgStore, user: &User, actor: Actor) -> StoreRes
     .bind(Json(&user.roles))
     .bind(&user.locale)
     .bind(user.created_at)
+    .bind(user.disabled_at)
     .execute(&mut *tx)
     .await
     .map_err(db_error)?;
@@ -466,17 +476,19 @@ pub async fn find_user(pool: &PgPool, username: &str) -> StoreResult<Option<User
         .fetch_optional(pool)
         .await
         .map_err(db_error)?;
-    row.map(|row| {
-        Ok(User {
-            id: column(&row, "id")?,
-            org_id: column(&row, "org_id")?,
-            username: column(&row, "username")?,
-            display_name: column(&row, "display_name")?,
-            password_hash: column(&row, "password_hash")?,
-            roles: json(&row, "roles")?,
-            locale: column(&row, "locale")?,
-            created_at: column(&row, "created_at")?,
-        })
+    row.as_ref().map(user_from_row).transpose()
+}
+
+pub(crate) fn user_from_row(row: &PgRow) -> StoreResult<User> {
+    Ok(User {
+        id: column(row, "id")?,
+        org_id: column(row, "org_id")?,
+        username: column(row, "username")?,
+        display_name: column(row, "display_name")?,
+        password_hash: column(row, "password_hash")?,
+        roles: json(row, "roles")?,
+        locale: column(row, "locale")?,
+        created_at: column(row, "created_at")?,
+        disabled_at: column(row, "disabled_at")?,
     })
-    .transpose()
 }

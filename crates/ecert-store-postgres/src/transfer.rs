@@ -11,7 +11,7 @@
 //! and TRUNCATE, so they stay in force during the import.
 
 use ecert_store::snapshot::*;
-use ecert_store::{StoreError, StoreResult};
+use ecert_store::{HsEntry, StoreError, StoreResult};
 use sqlx::postgres::PgRow;
 use sqlx::query_builder::Separated;
 use sqlx::types::Json;
@@ -62,6 +62,8 @@ pub async fn export(store: &PgStore) -> StoreResult<Snapshot> {
         )
         .await?,
         status_changes: select(&mut tx, "SELECT * FROM status_changes ORDER BY seq", status_change_row).await?,
+        hs_catalog: select(&mut tx, "SELECT * FROM hs_catalog", hs_catalog_row).await?,
+        hs_entries: select(&mut tx, "SELECT * FROM hs_entries ORDER BY code", hs_entry_row).await?,
         events: select(&mut tx, "SELECT * FROM events ORDER BY seq", event_row).await?,
     };
     tx.commit().await.map_err(backend)?;
@@ -205,7 +207,7 @@ pub async fn import(store: &PgStore, snapshot: &Snapshot) -> StoreResult<()> {
     .await?;
     insert(
         &mut tx,
-        "INSERT INTO users (id, org_id, username, display_name, password_hash, roles, locale, created_at) ",
+        "INSERT INTO users (id, org_id, username, display_name, password_hash, roles, locale, created_at, disabled_at) ",
         &snapshot.users,
         |mut values, r| {
             values
@@ -216,7 +218,8 @@ pub async fn import(store: &PgStore, snapshot: &Snapshot) -> StoreResult<()> {
                 .push_bind(r.password_hash.clone())
                 .push_bind(Json(r.roles.clone()))
                 .push_bind(r.locale.clone())
-                .push_bind(r.created_at);
+                .push_bind(r.created_at)
+                .push_bind(r.disabled_at);
         },
     )
     .await?;
@@ -283,6 +286,17 @@ pub async fn import(store: &PgStore, snapshot: &Snapshot) -> StoreResult<()> {
         },
     )
     .await?;
+    insert(
+        &mut tx,
+        "INSERT INTO hs_catalog (id, edition, imported_at) ",
+        &snapshot.hs_catalog,
+        |mut values, r| {
+            values.push_bind(1_i32).push_bind(r.edition.clone()).push_bind(r.imported_at);
+        },
+    )
+    .await?;
+    let hs_entries: Vec<HsEntry> = snapshot.hs_entries.iter().map(hs_entry_from_snapshot).collect();
+    crate::hs::insert_entries(&mut tx, &hs_entries).await?;
     insert(
         &mut tx,
         "INSERT INTO events (seq, kind, country, actor_org_id, subject, content_sha256, effective_at, recorded_at, data) OVERRIDING SYSTEM VALUE ",
@@ -466,6 +480,7 @@ fn user_row(row: &PgRow) -> StoreResult<UserRow> {
         roles: json(row, "roles")?,
         locale: column(row, "locale")?,
         created_at: column(row, "created_at")?,
+        disabled_at: column(row, "disabled_at")?,
     })
 }
 
@@ -517,6 +532,30 @@ fn status_change_row(row: &PgRow) -> StoreResult<StatusChangeRow> {
         effective_at: column(row, "effective_at")?,
         recorded_at: column(row, "recorded_at")?,
     })
+}
+
+fn hs_catalog_row(row: &PgRow) -> StoreResult<HsCatalogRow> {
+    Ok(HsCatalogRow { edition: column(row, "edition")?, imported_at: column(row, "imported_at")? })
+}
+
+/// Reads an HS entry without `description_folded`, which import derives
+/// again from the description.
+fn hs_entry_row(row: &PgRow) -> StoreResult<HsEntryRow> {
+    Ok(HsEntryRow {
+        code: column(row, "code")?,
+        description: column(row, "description")?,
+        parent: column(row, "parent")?,
+        section: column(row, "section")?,
+    })
+}
+
+fn hs_entry_from_snapshot(row: &HsEntryRow) -> HsEntry {
+    HsEntry {
+        code: row.code.clone(),
+        description: row.description.clone(),
+        parent: row.parent.clone(),
+        section: row.section.clone(),
+    }
 }
 
 fn event_row(row: &PgRow) -> StoreResult<EventRow> {

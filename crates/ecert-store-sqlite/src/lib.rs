@@ -6,13 +6,17 @@
 //!
 //! - [`codec`]: how times, ids, enums and JSON are stored as columns.
 //! - `parties`, `keys`, `documents`, `events`: the trait methods by concept.
+//! - `portal`: portal users, sessions, failed login counters, login devices.
+//! - `hs`: the HS catalog and its search.
 //! - `transfer`: export and import of the whole database as a snapshot.
 
 mod codec;
 mod documents;
 mod events;
+mod hs;
 mod keys;
 mod parties;
+mod portal;
 mod transfer;
 
 use std::path::Path;
@@ -24,6 +28,7 @@ use ecert_core::{CountryCode, HubId};
 use ecert_store::*;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 pub use codec::backend;
@@ -187,12 +192,96 @@ impl Store for SqliteStore {
         parties::revoke_token(self, id, actor).await
     }
 
+    async fn list_tokens(&self, org_id: Uuid) -> StoreResult<Vec<ApiToken>> {
+        parties::list_tokens(&self.pool, org_id).await
+    }
+
     async fn insert_user(&self, user: &User, actor: Actor) -> StoreResult<()> {
         parties::insert_user(self, user, actor).await
     }
 
     async fn find_user(&self, username: &str) -> StoreResult<Option<User>> {
         parties::find_user(&self.pool, username).await
+    }
+
+    async fn get_user(&self, id: Uuid) -> StoreResult<Option<User>> {
+        portal::get_user(&self.pool, id).await
+    }
+
+    async fn list_users(&self, country: Option<CountryCode>, org_id: Option<Uuid>) -> StoreResult<Vec<User>> {
+        portal::list_users(&self.pool, country, org_id).await
+    }
+
+    async fn set_user_locale(&self, id: Uuid, locale: Option<&str>) -> StoreResult<()> {
+        portal::set_user_locale(self, id, locale).await
+    }
+
+    async fn set_user_disabled(&self, id: Uuid, disabled_at: Option<OffsetDateTime>, actor: Actor) -> StoreResult<()> {
+        portal::set_user_disabled(self, id, disabled_at, actor).await
+    }
+
+    async fn set_user_password(&self, id: Uuid, password_hash: &str, actor: Actor) -> StoreResult<()> {
+        portal::set_user_password(self, id, password_hash, actor).await
+    }
+
+    async fn insert_session(&self, session: &Session, actor: Actor) -> StoreResult<()> {
+        portal::insert_session(self, session, actor).await
+    }
+
+    async fn get_session(&self, id_hash: &str) -> StoreResult<Option<Session>> {
+        portal::get_session(&self.pool, id_hash).await
+    }
+
+    async fn touch_session(&self, id_hash: &str, last_seen_at: OffsetDateTime) -> StoreResult<()> {
+        portal::touch_session(self, id_hash, last_seen_at).await
+    }
+
+    async fn delete_session(&self, id_hash: &str, actor: Actor) -> StoreResult<bool> {
+        portal::delete_session(self, id_hash, actor).await
+    }
+
+    async fn delete_stale_sessions(&self, now: OffsetDateTime, idle_before: OffsetDateTime) -> StoreResult<u64> {
+        portal::delete_stale_sessions(self, now, idle_before).await
+    }
+
+    async fn add_login_failure(&self, key: &str, at: OffsetDateTime, reset_before: OffsetDateTime) -> StoreResult<LoginFailures> {
+        portal::add_login_failure(self, key, at, reset_before).await
+    }
+
+    async fn get_login_failures(&self, key: &str) -> StoreResult<Option<LoginFailures>> {
+        portal::get_login_failures(&self.pool, key).await
+    }
+
+    async fn clear_login_failures(&self, key: &str) -> StoreResult<()> {
+        portal::clear_login_failures(self, key).await
+    }
+
+    async fn record_failed_login(&self, user_id: Uuid) -> StoreResult<()> {
+        portal::record_failed_login(self, user_id).await
+    }
+
+    async fn insert_login_device(&self, device: &LoginDevice) -> StoreResult<()> {
+        portal::insert_login_device(self, device).await
+    }
+
+    async fn find_login_device(&self, token_hash: &str) -> StoreResult<Option<LoginDevice>> {
+        portal::find_login_device(&self.pool, token_hash).await
+    }
+
+    async fn replace_hs_catalog(&self, catalog: &HsCatalog, actor: Actor) -> StoreResult<()> {
+        hs::replace_catalog(self, catalog, actor).await
+    }
+
+    async fn search_hs(&self, query: &str, limit: u32) -> StoreResult<Vec<HsEntry>> {
+        hs::search(&self.pool, query, limit).await
+    }
+
+    async fn get_hs_entry(&self, code: &str) -> StoreResult<Option<HsEntry>> {
+        hs::get_entry(&self.pool, code).await
+    }
+
+    async fn hs_catalog_info(&self) -> StoreResult<Option<HsCatalogInfo>> {
+        hs::catalog_info(&self.pool).await
     }
 
     async fn insert_document(&self, document: &DocumentRecord, actor: Actor) -> StoreResult<()> {

@@ -317,7 +317,7 @@ pub async fn list_accreditations(pool: &SqlitePool, org_id: Uuid) -> StoreResult
     load_accreditations(pool, &rows).await
 }
 
-async fn org_country(tx: &mut sqlx::SqliteConnection, org_id: Uuid) -> StoreResult<Option<CountryCode>> {
+pub(crate) async fn org_country(tx: &mut sqlx::SqliteConnection, org_id: Uuid) -> StoreResult<Option<CountryCode>> {
     let country: Option<Option<String>> = sqlx::query_scalar("SELECT country FROM organisations WHERE id = $1")
         .bind(org_id.to_string())
         .fetch_optional(tx)
@@ -387,6 +387,15 @@ pub async fn get_token(pool: &SqlitePool, id: Uuid) -> StoreResult<Option<ApiTok
     row.as_ref().map(token_from_row).transpose()
 }
 
+pub async fn list_tokens(pool: &SqlitePool, org_id: Uuid) -> StoreResult<Vec<ApiToken>> {
+    let rows = sqlx::query("SELECT * FROM api_tokens WHERE org_id = $1 ORDER BY created_at, id")
+        .bind(org_id.to_string())
+        .fetch_all(pool)
+        .await
+        .map_err(db_error)?;
+    rows.iter().map(token_from_row).collect()
+}
+
 pub async fn revoke_token(store: &SqliteStore, id: Uuid, actor: Actor) -> StoreResult<()> {
     let mut tx = store.write().await?;
     let org_id: Option<String> = sqlx::query_scalar("SELECT org_id FROM api_tokens WHERE id = $1")
@@ -419,8 +428,8 @@ pub async fn insert_user(store: &SqliteStore, user: &User, actor: Actor) -> Stor
     let mut tx = store.write().await?;
     let country = org_country(&mut tx, user.org_id).await?;
     sqlx::query(
-        "INSERT INTO users (id, org_id, username, display_name, password_hash, roles, locale, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO users (id, org_id, username, display_name, password_hash, roles, locale, created_at, disabled_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(user.id.to_string())
     .bind(user.org_id.to_string())
@@ -430,6 +439,7 @@ pub async fn insert_user(store: &SqliteStore, user: &User, actor: Actor) -> Stor
     .bind(to_json(&user.roles)?)
     .bind(&user.locale)
     .bind(ts(user.created_at))
+    .bind(opt_ts(user.disabled_at))
     .execute(&mut *tx)
     .await
     .map_err(db_error)?;
@@ -453,17 +463,19 @@ pub async fn find_user(pool: &SqlitePool, username: &str) -> StoreResult<Option<
         .fetch_optional(pool)
         .await
         .map_err(db_error)?;
-    row.map(|row| {
-        Ok(User {
-            id: uuid(row.get("id"))?,
-            org_id: uuid(row.get("org_id"))?,
-            username: row.get("username"),
-            display_name: row.get("display_name"),
-            password_hash: row.get("password_hash"),
-            roles: from_json("roles", row.get("roles"))?,
-            locale: row.get("locale"),
-            created_at: parse_ts(row.get("created_at"))?,
-        })
+    row.as_ref().map(user_from_row).transpose()
+}
+
+pub(crate) fn user_from_row(row: &SqliteRow) -> StoreResult<User> {
+    Ok(User {
+        id: uuid(row.get("id"))?,
+        org_id: uuid(row.get("org_id"))?,
+        username: row.get("username"),
+        display_name: row.get("display_name"),
+        password_hash: row.get("password_hash"),
+        roles: from_json("roles", row.get("roles"))?,
+        locale: row.get("locale"),
+        created_at: parse_ts(row.get("created_at"))?,
+        disabled_at: parse_opt_ts(row.get("disabled_at"))?,
     })
-    .transpose()
 }

@@ -10,7 +10,7 @@
 //! UPDATE and DELETE, so they stay in force during the import.
 
 use ecert_store::snapshot::*;
-use ecert_store::{StoreError, StoreResult};
+use ecert_store::{HsEntry, StoreError, StoreResult};
 use sqlx::query_builder::Separated;
 use sqlx::sqlite::SqliteRow;
 use sqlx::{AssertSqlSafe, QueryBuilder, Row, Sqlite, SqliteConnection};
@@ -44,6 +44,8 @@ pub async fn export(store: &SqliteStore) -> StoreResult<Snapshot> {
         document_hs_codes: select(&mut tx, "SELECT * FROM document_hs_codes ORDER BY rowid", document_hs_code_row)
             .await?,
         status_changes: select(&mut tx, "SELECT * FROM status_changes ORDER BY rowid", status_change_row).await?,
+        hs_catalog: select(&mut tx, "SELECT * FROM hs_catalog", hs_catalog_row).await?,
+        hs_entries: select(&mut tx, "SELECT * FROM hs_entries ORDER BY code", hs_entry_row).await?,
         events: select(&mut tx, "SELECT * FROM events ORDER BY seq", event_row).await?,
     };
     tx.commit().await.map_err(backend)?;
@@ -180,7 +182,7 @@ pub async fn import(store: &SqliteStore, snapshot: &Snapshot) -> StoreResult<()>
     .await?;
     insert(
         &mut tx,
-        "INSERT INTO users (id, org_id, username, display_name, password_hash, roles, locale, created_at) ",
+        "INSERT INTO users (id, org_id, username, display_name, password_hash, roles, locale, created_at, disabled_at) ",
         &snapshot.users,
         |mut values, r| {
             values
@@ -191,7 +193,8 @@ pub async fn import(store: &SqliteStore, snapshot: &Snapshot) -> StoreResult<()>
                 .push_bind(r.password_hash.clone())
                 .push_bind(r.roles.to_string())
                 .push_bind(r.locale.clone())
-                .push_bind(ts(r.created_at));
+                .push_bind(ts(r.created_at))
+                .push_bind(opt_ts(r.disabled_at));
         },
     )
     .await?;
@@ -258,6 +261,17 @@ pub async fn import(store: &SqliteStore, snapshot: &Snapshot) -> StoreResult<()>
         },
     )
     .await?;
+    insert(
+        &mut tx,
+        "INSERT INTO hs_catalog (id, edition, imported_at) ",
+        &snapshot.hs_catalog,
+        |mut values, r| {
+            values.push_bind(1_i64).push_bind(r.edition.clone()).push_bind(ts(r.imported_at));
+        },
+    )
+    .await?;
+    let hs_entries: Vec<HsEntry> = snapshot.hs_entries.iter().map(hs_entry_from_snapshot).collect();
+    crate::hs::insert_entries(&mut tx, &hs_entries).await?;
     insert(
         &mut tx,
         "INSERT INTO events (seq, kind, country, actor_org_id, subject, content_sha256, effective_at, recorded_at, data) ",
@@ -433,6 +447,7 @@ fn user_row(row: &SqliteRow) -> StoreResult<UserRow> {
         roles: json_column(row, "roles")?,
         locale: row.get("locale"),
         created_at: parse_ts(row.get("created_at"))?,
+        disabled_at: parse_opt_ts(row.get("disabled_at"))?,
     })
 }
 
@@ -480,6 +495,30 @@ fn status_change_row(row: &SqliteRow) -> StoreResult<StatusChangeRow> {
         effective_at: parse_ts(row.get("effective_at"))?,
         recorded_at: parse_ts(row.get("recorded_at"))?,
     })
+}
+
+fn hs_catalog_row(row: &SqliteRow) -> StoreResult<HsCatalogRow> {
+    Ok(HsCatalogRow { edition: row.get("edition"), imported_at: parse_ts(row.get("imported_at"))? })
+}
+
+/// Reads an HS entry without `description_folded`, which import derives
+/// again from the description.
+fn hs_entry_row(row: &SqliteRow) -> StoreResult<HsEntryRow> {
+    Ok(HsEntryRow {
+        code: row.get("code"),
+        description: row.get("description"),
+        parent: row.get("parent"),
+        section: row.get("section"),
+    })
+}
+
+fn hs_entry_from_snapshot(row: &HsEntryRow) -> HsEntry {
+    HsEntry {
+        code: row.code.clone(),
+        description: row.description.clone(),
+        parent: row.parent.clone(),
+        section: row.section.clone(),
+    }
 }
 
 fn event_row(row: &SqliteRow) -> StoreResult<EventRow> {

@@ -40,6 +40,20 @@ scenario!(organisations_page_by_cursor);
 scenario!(accreditations_keep_status_history);
 scenario!(key_status_changes_once);
 scenario!(tokens_and_users_round_trip);
+scenario!(tokens_list_by_org);
+scenario!(users_list_by_org_and_country);
+scenario!(sessions_round_trip);
+scenario!(stale_sessions_are_deleted);
+scenario!(disabling_user_ends_sessions);
+scenario!(password_change_ends_sessions);
+scenario!(failed_login_event_has_no_actor);
+scenario!(login_failures_count_and_reset);
+scenario!(concurrent_login_failures_sum);
+scenario!(login_devices_round_trip);
+scenario!(hs_search_by_code_prefix);
+scenario!(hs_search_by_words);
+scenario!(hs_search_limit_is_bounded);
+scenario!(hs_catalog_replaces_whole);
 
 #[tokio::test]
 async fn event_log_rejects_updates() {

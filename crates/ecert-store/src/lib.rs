@@ -5,6 +5,7 @@
 //! - [`Store`]: the operations. Every write that touches several rows, and the
 //!   event it appends, commits in one transaction.
 //! - [`blob`]: document files addressed by SHA-256.
+//! - [`hs`]: how HS catalog searches are read, for every backend alike.
 //! - [`snapshot`]: the whole database content in a backend-neutral form,
 //!   for moving a hub between backends.
 //! - `testsuite` (feature `testsuite`): scenarios of the contract that every
@@ -12,6 +13,7 @@
 
 pub mod blob;
 pub mod blob_s3;
+pub mod hs;
 pub mod records;
 pub mod snapshot;
 #[cfg(feature = "testsuite")]
@@ -90,8 +92,74 @@ pub trait Store: Send + Sync + 'static {
     async fn find_token(&self, token_hash: &str) -> StoreResult<Option<ApiToken>>;
     async fn get_token(&self, id: Uuid) -> StoreResult<Option<ApiToken>>;
     async fn revoke_token(&self, id: Uuid, actor: Actor) -> StoreResult<()>;
+    /// API tokens of one organisation, oldest first, revoked ones included.
+    async fn list_tokens(&self, org_id: Uuid) -> StoreResult<Vec<ApiToken>>;
     async fn insert_user(&self, user: &User, actor: Actor) -> StoreResult<()>;
     async fn find_user(&self, username: &str) -> StoreResult<Option<User>>;
+    async fn get_user(&self, id: Uuid) -> StoreResult<Option<User>>;
+    /// Users of one organisation (`org_id`), else of every organisation of
+    /// `country`, else all; ordered by user name.
+    async fn list_users(&self, country: Option<CountryCode>, org_id: Option<Uuid>) -> StoreResult<Vec<User>>;
+    /// Stores the user's language preference (`en`, `ru`) or clears it. No
+    /// event. `NotFound` for an unknown user.
+    async fn set_user_locale(&self, id: Uuid, locale: Option<&str>) -> StoreResult<()>;
+    /// Disables (`Some(time)`) or re-enables (`None`) a user, appending
+    /// `user.disabled` or `user.enabled`. Disabling deletes the user's
+    /// sessions in the same transaction. `NotFound` for an unknown user.
+    async fn set_user_disabled(&self, id: Uuid, disabled_at: Option<time::OffsetDateTime>, actor: Actor) -> StoreResult<()>;
+    /// Replaces the password hash, deletes every session of the user and
+    /// appends `user.password_changed`, in one transaction. `NotFound` for an
+    /// unknown user.
+    async fn set_user_password(&self, id: Uuid, password_hash: &str, actor: Actor) -> StoreResult<()>;
+
+    // Portal sessions and password-guessing resistance. None of these rows
+    // is part of a snapshot: they are short-lived.
+    /// Stores a new session and appends `user.logged_in` (subject: the user
+    /// id). `NotFound` for an unknown user, `Conflict` for a disabled one, so
+    /// a login that races with disabling the user cannot leave a session.
+    async fn insert_session(&self, session: &Session, actor: Actor) -> StoreResult<()>;
+    async fn get_session(&self, id_hash: &str) -> StoreResult<Option<Session>>;
+    /// Moves the session's `last_seen_at` forward to `last_seen_at`, never
+    /// back. Does nothing when the session no longer exists.
+    async fn touch_session(&self, id_hash: &str, last_seen_at: time::OffsetDateTime) -> StoreResult<()>;
+    /// Deletes a session; appends `user.logged_out` and returns `true` when
+    /// it existed.
+    async fn delete_session(&self, id_hash: &str, actor: Actor) -> StoreResult<bool>;
+    /// Deletes sessions whose `expires_at` is at or before `now` or whose
+    /// `last_seen_at` is before `idle_before`, and login devices whose
+    /// `expires_at` is at or before `now`. Returns how many sessions went.
+    /// No events. NOTE: login failure counters are not deleted here, so one
+    /// stays until `clear_login_failures` removes it.
+    async fn delete_stale_sessions(&self, now: time::OffsetDateTime, idle_before: time::OffsetDateTime) -> StoreResult<u64>;
+    /// Counts one more failed login under `key`. A counter whose last
+    /// failure is before `reset_before` starts again from one. Returns the
+    /// counter after the change. Atomic across nodes.
+    async fn add_login_failure(&self, key: &str, at: time::OffsetDateTime, reset_before: time::OffsetDateTime) -> StoreResult<LoginFailures>;
+    async fn get_login_failures(&self, key: &str) -> StoreResult<Option<LoginFailures>>;
+    async fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
+    /// Appends `user.login_failed` for a wrong password given for an
+    /// existing user (subject: the user id; no actor). `NotFound` for an
+    /// unknown user.
+    async fn record_failed_login(&self, user_id: Uuid) -> StoreResult<()>;
+    /// Stores a login device. No event. `NotFound` for an unknown user,
+    /// `Conflict` for a `token_hash` already stored.
+    async fn insert_login_device(&self, device: &LoginDevice) -> StoreResult<()>;
+    async fn find_login_device(&self, token_hash: &str) -> StoreResult<Option<LoginDevice>>;
+
+    // HS nomenclature.
+    /// Replaces the whole catalog in one transaction and appends
+    /// `hs_catalog.imported` (subject: the edition, data: the entry count).
+    /// `Conflict`, keeping the previous catalog, when a code repeats or an
+    /// entry's parent is not in the catalog.
+    async fn replace_hs_catalog(&self, catalog: &HsCatalog, actor: Actor) -> StoreResult<()>;
+    /// Entries whose code starts with the digits of `query` (dots and
+    /// spaces ignored), or whose description contains every word of
+    /// `query` (case-insensitive, also for Cyrillic); ordered by code.
+    /// [`hs::HsSearch`] reads the query. A blank query returns nothing, and
+    /// `limit` is bounded to 1..=[`hs::MAX_SEARCH_LIMIT`].
+    async fn search_hs(&self, query: &str, limit: u32) -> StoreResult<Vec<HsEntry>>;
+    async fn get_hs_entry(&self, code: &str) -> StoreResult<Option<HsEntry>>;
+    async fn hs_catalog_info(&self) -> StoreResult<Option<HsCatalogInfo>>;
 
     // Documents.
     /// Registers a document. When it supersedes an entry, that entry's status

@@ -121,6 +121,71 @@ pub struct User {
     pub roles: Vec<Role>,
     pub locale: Option<String>,
     pub created_at: OffsetDateTime,
+    /// Set while the user may not log in; disabling deletes the user's sessions.
+    pub disabled_at: Option<OffsetDateTime>,
+}
+
+/// A portal login, stored server-side. The browser holds only the secret
+/// whose SHA-256 is `id_hash`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// SHA-256 (hex) of the cookie secret.
+    pub id_hash: String,
+    pub user_id: Uuid,
+    /// The token every form of this session must send back.
+    pub csrf_token: String,
+    pub created_at: OffsetDateTime,
+    pub last_seen_at: OffsetDateTime,
+    /// The session ends here however active it is.
+    pub expires_at: OffsetDateTime,
+}
+
+/// Failed logins counted under one key (an account or a client address,
+/// hashed), for growing delays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginFailures {
+    pub count: u32,
+    pub first_at: OffsetDateTime,
+    pub last_at: OffsetDateTime,
+}
+
+/// A browser that has logged in to an account before. Its logins skip the
+/// delays that others' wrong passwords put on the account, so guessing
+/// cannot lock the owner out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoginDevice {
+    /// SHA-256 (hex) of the cookie secret.
+    pub token_hash: String,
+    pub user_id: Uuid,
+    pub created_at: OffsetDateTime,
+    pub expires_at: OffsetDateTime,
+}
+
+/// The imported HS nomenclature: its edition and every row.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HsCatalog {
+    pub edition: ecert_core::hs::HsEdition,
+    pub entries: Vec<HsEntry>,
+}
+
+/// One heading of the HS nomenclature: a chapter (2 digits), heading (4)
+/// or subheading (6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HsEntry {
+    pub code: String,
+    /// English description as the nomenclature gives it.
+    pub description: String,
+    /// Code of the enclosing chapter or heading; `None` for a chapter.
+    pub parent: Option<String>,
+    /// Roman numeral of the HS section, such as `XVI`.
+    pub section: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HsCatalogInfo {
+    pub edition: ecert_core::hs::HsEdition,
+    pub entries: u64,
+    pub imported_at: OffsetDateTime,
 }
 
 /// A registry entry. Immutable once registered except for `status`,
@@ -235,6 +300,9 @@ macro_rules! event_kinds {
         }
 
         impl EventKind {
+            /// Every kind, in declaration order.
+            pub const ALL: &[EventKind] = &[$(EventKind::$variant),+];
+
             pub fn as_str(self) -> &'static str {
                 match self { $(EventKind::$variant => $text),+ }
             }
@@ -259,4 +327,11 @@ event_kinds! {
     DocumentRegistered => "document.registered",
     DocumentStatusChanged => "document.status_changed",
     DocumentFileStamped => "document.file_stamped",
+    UserLoggedIn => "user.logged_in",
+    UserLoggedOut => "user.logged_out",
+    UserLoginFailed => "user.login_failed",
+    UserDisabled => "user.disabled",
+    UserEnabled => "user.enabled",
+    UserPasswordChanged => "user.password_changed",
+    HsCatalogImported => "hs_catalog.imported",
 }

@@ -8,15 +8,21 @@
 //! both backends store. Two columns are backend-specific and left out:
 //! the insertion counters `seq` of `accreditation_status_changes` and
 //! `status_changes` (PostgreSQL only). Their order survives as the order of
-//! the rows in the snapshot.
+//! the rows in the snapshot. The search column `hs_entries.description_folded`
+//! is left out too, because the store derives it from `description`.
+//! Portal sessions, login failure counters and login devices are
+//! short-lived and not part of a snapshot, so a moved hub starts with every
+//! user logged out.
 //!
 //! [`Snapshot::digest`] hashes a canonical serialization, so the same
 //! content gives the same digest whichever backend it was read from.
 
 use std::cmp::Ordering;
+use std::collections::HashSet;
 use std::str::FromStr;
 
 use ecert_core::document::DocumentContent;
+use ecert_core::hs::HsEdition;
 use ecert_core::jose::{Algorithm, PublicJwk};
 use ecert_core::keys::{KeyPurpose, KeyStatus};
 use ecert_core::party::{AccreditationStandard, AccreditationStatus, DataPolicy, OrgKind, Role, Track};
@@ -32,7 +38,8 @@ use crate::EventKind;
 
 /// Version of the snapshot layout. It is the first line hashed by
 /// [`Snapshot::digest`], so a layout change also changes every digest.
-pub const SNAPSHOT_FORMAT: u32 = 1;
+/// Version 2 added `users.disabled_at`, `hs_catalog` and `hs_entries`.
+pub const SNAPSHOT_FORMAT: u32 = 2;
 
 /// Every row of every table. Each list is in insertion order, which is the
 /// order [`crate::Store::import_snapshot`] inserts it in. `organisations`,
@@ -51,12 +58,15 @@ pub struct Snapshot {
     pub documents: Vec<DocumentRow>,
     pub document_hs_codes: Vec<DocumentHsCodeRow>,
     pub status_changes: Vec<StatusChangeRow>,
+    /// The imported HS catalog's edition: no row, or one.
+    pub hs_catalog: Vec<HsCatalogRow>,
+    pub hs_entries: Vec<HsEntryRow>,
     pub events: Vec<EventRow>,
 }
 
 /// Names of the tables a snapshot covers, in the order they are inserted
 /// (every table after the tables it refers to).
-pub const TABLES: [&str; 12] = [
+pub const TABLES: [&str; 14] = [
     "countries",
     "organisations",
     "accreditations",
@@ -68,6 +78,8 @@ pub const TABLES: [&str; 12] = [
     "documents",
     "document_hs_codes",
     "status_changes",
+    "hs_catalog",
+    "hs_entries",
     "events",
 ];
 
@@ -197,6 +209,8 @@ pub struct UserRow {
     pub locale: Option<String>,
     #[serde(with = "utc_micros")]
     pub created_at: OffsetDateTime,
+    #[serde(with = "utc_micros::option")]
+    pub disabled_at: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -259,6 +273,24 @@ pub struct StatusChangeRow {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct HsCatalogRow {
+    /// `HS2017`, `HS2022` or `HS2027`.
+    pub edition: String,
+    #[serde(with = "utc_micros")]
+    pub imported_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HsEntryRow {
+    pub code: String,
+    pub description: String,
+    pub parent: Option<String>,
+    pub section: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EventRow {
     pub seq: i64,
     pub kind: String,
@@ -280,7 +312,7 @@ pub struct InvalidSnapshot(pub String);
 
 impl Snapshot {
     /// Counts the rows of every table, in [`TABLES`] order.
-    pub fn row_counts(&self) -> [(&'static str, usize); 12] {
+    pub fn row_counts(&self) -> [(&'static str, usize); 14] {
         [
             ("countries", self.countries.len()),
             ("organisations", self.organisations.len()),
@@ -293,6 +325,8 @@ impl Snapshot {
             ("documents", self.documents.len()),
             ("document_hs_codes", self.document_hs_codes.len()),
             ("status_changes", self.status_changes.len()),
+            ("hs_catalog", self.hs_catalog.len()),
+            ("hs_entries", self.hs_entries.len()),
             ("events", self.events.len()),
         ]
     }
@@ -318,7 +352,8 @@ impl Snapshot {
     /// object with the keys of every object sorted by their UTF-8 bytes and
     /// no whitespace. Times are RFC 3339 UTC with six fraction digits
     /// (`2026-05-01T00:00:00.000000Z`), and bytes are standard base64.
-    /// `document_hs_codes` has no primary key and is sorted by all columns.
+    /// `document_hs_codes` has no primary key and is sorted by all columns,
+    /// and `hs_catalog` has at most one row.
     /// Every line ends with `\n`.
     pub fn digest(&self) -> String {
         let mut hasher = Sha256::new();
@@ -347,14 +382,18 @@ impl Snapshot {
         table("documents", sorted_rows(&self.documents, |a, b| a.seq.cmp(&b.seq)));
         table("document_hs_codes", sorted_rows(&self.document_hs_codes, Ord::cmp));
         table("status_changes", sorted_rows(&self.status_changes, |a, b| a.id.cmp(&b.id)));
+        table("hs_catalog", sorted_rows(&self.hs_catalog, |a, b| a.edition.cmp(&b.edition)));
+        table("hs_entries", sorted_rows(&self.hs_entries, |a, b| a.code.cmp(&b.code)));
         table("events", sorted_rows(&self.events, |a, b| a.seq.cmp(&b.seq)));
         hex::encode(hasher.finalize())
     }
 
     /// Checks that every enumeration, id and JSON column contains a value the
     /// store can read back, and that `organisations`, `documents` and `events`
-    /// are in increasing `seq` order. The database checks the rest (unique
-    /// keys and references) when the rows are inserted.
+    /// are in increasing `seq` order. HS entries must have codes of 2, 4 or 6
+    /// digits whose parent is the code without its last two digits and is in
+    /// the snapshot, and come with one `hs_catalog` row. The database checks
+    /// the rest (unique keys and references) when the rows are inserted.
     pub fn validate(&self) -> Result<(), InvalidSnapshot> {
         for row in &self.countries {
             let at = format!("countries row {}", row.code);
@@ -432,6 +471,8 @@ impl Snapshot {
             check_parse::<DocumentStatus>(&at, "to_status", &row.to_status)?;
         }
 
+        check_hs_catalog(&self.hs_catalog, &self.hs_entries)?;
+
         check_increasing("events", self.events.iter().map(|r| r.seq))?;
         for row in &self.events {
             let at = format!("events row {}", row.seq);
@@ -442,6 +483,39 @@ impl Snapshot {
         }
         Ok(())
     }
+}
+
+fn check_hs_catalog(catalog: &[HsCatalogRow], entries: &[HsEntryRow]) -> Result<(), InvalidSnapshot> {
+    if catalog.len() > 1 {
+        return Err(InvalidSnapshot(format!("hs_catalog has {} rows, but a snapshot may have at most one", catalog.len())));
+    }
+    for row in catalog {
+        check_parse::<HsEdition>(&format!("hs_catalog row {}", row.edition), "edition", &row.edition)?;
+    }
+    if catalog.is_empty() && !entries.is_empty() {
+        return Err(InvalidSnapshot(format!("hs_entries has {} rows but hs_catalog has none", entries.len())));
+    }
+
+    let codes: HashSet<&str> = entries.iter().map(|r| r.code.as_str()).collect();
+    for row in entries {
+        let at = format!("hs_entries row {}", row.code);
+        if !matches!(row.code.len(), 2 | 4 | 6) || !row.code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(InvalidSnapshot(format!("{at}: column code must have 2, 4 or 6 digits")));
+        }
+        let enclosing = (row.code.len() > 2).then(|| &row.code[..row.code.len() - 2]);
+        if row.parent.as_deref() != enclosing {
+            return Err(InvalidSnapshot(format!(
+                "{at}: column parent contains {:?}, but the enclosing code is {enclosing:?}",
+                row.parent
+            )));
+        }
+        if let Some(parent) = enclosing
+            && !codes.contains(parent)
+        {
+            return Err(InvalidSnapshot(format!("{at}: its parent {parent} is not among the hs_entries rows")));
+        }
+    }
+    Ok(())
 }
 
 fn sorted_rows<T: Serialize>(rows: &[T], compare: impl Fn(&T, &T) -> Ordering) -> Vec<Value> {
@@ -682,6 +756,54 @@ mod tests {
         snapshot.countries[0].track = "D".into();
         let error = snapshot.validate().unwrap_err();
         assert!(error.0.contains("countries row UZ: column track"), "{error}");
+    }
+
+    fn hs_entry(code: &str, parent: Option<&str>) -> HsEntryRow {
+        HsEntryRow { code: code.into(), description: "Animals; live".into(), parent: parent.map(Into::into), section: "I".into() }
+    }
+
+    fn with_hs_catalog() -> Snapshot {
+        Snapshot {
+            hs_catalog: vec![HsCatalogRow { edition: "HS2022".into(), imported_at: time("2026-05-01T10:00:00Z") }],
+            hs_entries: vec![hs_entry("01", None), hs_entry("0101", Some("01")), hs_entry("010121", Some("0101"))],
+            ..sample()
+        }
+    }
+
+    #[test]
+    fn validate_accepts_hs_catalog() {
+        with_hs_catalog().validate().unwrap();
+    }
+
+    #[test]
+    fn validate_rejects_broken_hs_catalog() {
+        type Damage = fn(&mut Snapshot);
+        let cases: [(&str, Damage); 6] = [
+            ("hs_catalog row HS2099: column edition", |s| s.hs_catalog[0].edition = "HS2099".into()),
+            ("hs_catalog has 2 rows", |s| s.hs_catalog.push(s.hs_catalog[0].clone())),
+            ("hs_entries has 3 rows but hs_catalog has none", |s| s.hs_catalog.clear()),
+            ("hs_entries row 010: column code", |s| s.hs_entries.push(hs_entry("010", Some("01")))),
+            ("hs_entries row 0102: column parent contains Some(\"0101\")", |s| s.hs_entries.push(hs_entry("0102", Some("0101")))),
+            ("hs_entries row 020110: its parent 0201 is not among", |s| s.hs_entries.push(hs_entry("020110", Some("0201")))),
+        ];
+        for (expected, damage) in cases {
+            let mut snapshot = with_hs_catalog();
+            damage(&mut snapshot);
+            let error = snapshot.validate().unwrap_err();
+            assert!(error.0.contains(expected), "expected {expected:?}, got {error}");
+        }
+    }
+
+    #[test]
+    fn digest_covers_hs_catalog() {
+        let snapshot = with_hs_catalog();
+        let mut reordered = with_hs_catalog();
+        reordered.hs_entries.reverse();
+        assert_eq!(snapshot.digest(), reordered.digest());
+        let mut changed = with_hs_catalog();
+        changed.hs_entries[2].description = "Horses".into();
+        assert_ne!(snapshot.digest(), changed.digest());
+        assert_ne!(snapshot.digest(), sample().digest());
     }
 
     #[test]

@@ -19,6 +19,12 @@ use uuid::Uuid;
 
 use crate::*;
 
+mod hs;
+mod portal;
+
+pub use hs::*;
+pub use portal::*;
+
 fn uz() -> CountryCode {
     "UZ".parse().expect("UZ is a country code")
 }
@@ -540,6 +546,7 @@ pub async fn tokens_and_users_round_trip(store: Arc<dyn Store>) {
         roles: vec![Role::NationalAdmin],
         locale: Some("ru".into()),
         created_at: now(),
+        disabled_at: None,
     };
     store.insert_user(&user, Actor::SYSTEM).await.unwrap();
     assert_eq!(store.find_user("jane.example").await.unwrap(), Some(user.clone()));
@@ -622,8 +629,18 @@ pub async fn seed_every_table(store: &dyn Store) -> (Organisation, [HubId; 4]) {
         roles: vec![Role::NationalAdmin],
         locale: Some("ru".into()),
         created_at: now(),
+        disabled_at: None,
     };
     store.insert_user(&user, Actor::SYSTEM).await.unwrap();
+    let disabled = sample_user(&org, "john.example");
+    store.insert_user(&disabled, Actor::SYSTEM).await.unwrap();
+    store.set_user_disabled(disabled.id, Some(time::macros::datetime!(2026-04-01 0:00 UTC)), Actor::SYSTEM).await.unwrap();
+    store.replace_hs_catalog(&sample_hs_catalog(), Actor::SYSTEM).await.unwrap();
+
+    // Short-lived rows that a snapshot leaves out.
+    store.insert_session(&sample_session(user.id, 's'), Actor::org(org.id)).await.unwrap();
+    store.add_login_failure("account:jane", now(), now() - Duration::minutes(15)).await.unwrap();
+    store.insert_login_device(&sample_login_device(user.id, 'v')).await.unwrap();
 
     let valid = sample_document(&org, 1, "N-1", None);
     store.insert_document(&valid, Actor::org(org.id)).await.unwrap();
@@ -664,6 +681,16 @@ pub async fn snapshot_round_trips(source: Arc<dyn Store>, target: Arc<dyn Store>
     assert_eq!(target.list_keys(org.id).await.unwrap(), source.list_keys(org.id).await.unwrap());
     assert_eq!(target.find_token(&"d".repeat(64)).await.unwrap(), source.find_token(&"d".repeat(64)).await.unwrap());
     assert_eq!(target.find_user("jane.example").await.unwrap(), source.find_user("jane.example").await.unwrap());
+    let disabled = source.find_user("john.example").await.unwrap().unwrap();
+    assert!(disabled.disabled_at.is_some());
+    assert_eq!(target.get_user(disabled.id).await.unwrap(), Some(disabled));
+    assert_eq!(target.hs_catalog_info().await.unwrap(), source.hs_catalog_info().await.unwrap());
+    assert_eq!(target.search_hs("провода", 100).await.unwrap(), source.search_hs("провода", 100).await.unwrap());
+    assert_eq!(target.search_hs("01", 100).await.unwrap(), source.search_hs("01", 100).await.unwrap());
+    assert!(source.get_session(&sample_session(Uuid::nil(), 's').id_hash).await.unwrap().is_some());
+    assert!(target.get_session(&sample_session(Uuid::nil(), 's').id_hash).await.unwrap().is_none(), "a session was copied");
+    assert!(target.get_login_failures("account:jane").await.unwrap().is_none(), "a login failure counter was copied");
+    assert!(target.find_login_device(&"v".repeat(64)).await.unwrap().is_none(), "a login device was copied");
     let source_events = source.list_events(None, 0, 1000).await.unwrap();
     assert_eq!(target.list_events(None, 0, 1000).await.unwrap(), source_events);
 

@@ -10,10 +10,22 @@ use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource};
 use unic_langid::LanguageIdentifier;
 
-/// English messages, `locales/en/main.ftl`.
+/// English messages of the public pages, `locales/en/main.ftl`.
 pub const EN_FTL: &str = include_str!("../locales/en/main.ftl");
-/// Russian messages, `locales/ru/main.ftl`.
+/// Russian messages of the public pages, `locales/ru/main.ftl`.
 pub const RU_FTL: &str = include_str!("../locales/ru/main.ftl");
+/// English messages of the portal, `locales/en/portal.ftl`.
+pub const EN_PORTAL_FTL: &str = include_str!("../locales/en/portal.ftl");
+/// Russian messages of the portal, `locales/ru/portal.ftl`.
+pub const RU_PORTAL_FTL: &str = include_str!("../locales/ru/portal.ftl");
+
+/// Every FTL file of a language, by file name, in the order they load.
+pub fn ftl_files(lang: Lang) -> [(&'static str, &'static str); 2] {
+    match lang {
+        Lang::En => [("main.ftl", EN_FTL), ("portal.ftl", EN_PORTAL_FTL)],
+        Lang::Ru => [("main.ftl", RU_FTL), ("portal.ftl", RU_PORTAL_FTL)],
+    }
+}
 
 /// Maximum number of Accept-Language entries read. Browsers send fewer than
 /// ten, so the cap only bounds the work a crafted header can cause.
@@ -121,10 +133,10 @@ fn quality_of<'a>(params: impl Iterator<Item = &'a str>) -> Option<f32> {
 /// An FTL file that failed to load.
 #[derive(Debug, thiserror::Error)]
 pub enum I18nError {
-    #[error("locales/{lang}/main.ftl has syntax errors: {errors}")]
-    Syntax { lang: &'static str, errors: String },
-    #[error("locales/{lang}/main.ftl could not be added to the bundle: {errors}")]
-    Bundle { lang: &'static str, errors: String },
+    #[error("locales/{lang}/{file} has syntax errors: {errors}")]
+    Syntax { lang: &'static str, file: &'static str, errors: String },
+    #[error("locales/{lang}/{file} could not be added to the bundle: {errors}")]
+    Bundle { lang: &'static str, file: &'static str, errors: String },
 }
 
 /// The English and Russian messages, parsed once. It is `Send + Sync`, so
@@ -144,7 +156,7 @@ impl Catalog {
     /// Parses the embedded FTL files. Fails on any syntax error or
     /// duplicate message id.
     pub fn new() -> Result<Catalog, I18nError> {
-        Ok(Catalog { en: load_bundle(Lang::En, EN_FTL)?, ru: load_bundle(Lang::Ru, RU_FTL)? })
+        Ok(Catalog { en: load_bundle(Lang::En)?, ru: load_bundle(Lang::Ru)? })
     }
 
     /// Formats message `id` in `lang`. A missing id returns the id itself,
@@ -186,14 +198,16 @@ impl Catalog {
     }
 }
 
-fn load_bundle(lang: Lang, source: &str) -> Result<FluentBundle<FluentResource>, I18nError> {
-    let resource = FluentResource::try_new(source.to_owned())
-        .map_err(|(_, errors)| I18nError::Syntax { lang: lang.as_str(), errors: format!("{errors:?}") })?;
+fn load_bundle(lang: Lang) -> Result<FluentBundle<FluentResource>, I18nError> {
     let mut bundle = FluentBundle::new_concurrent(vec![lang.langid()]);
     bundle.set_use_isolating(false);
-    bundle
-        .add_resource(resource)
-        .map_err(|errors| I18nError::Bundle { lang: lang.as_str(), errors: format!("{errors:?}") })?;
+    for (file, source) in ftl_files(lang) {
+        let resource = FluentResource::try_new(source.to_owned())
+            .map_err(|(_, errors)| I18nError::Syntax { lang: lang.as_str(), file, errors: format!("{errors:?}") })?;
+        bundle
+            .add_resource(resource)
+            .map_err(|errors| I18nError::Bundle { lang: lang.as_str(), file, errors: format!("{errors:?}") })?;
+    }
     Ok(bundle)
 }
 

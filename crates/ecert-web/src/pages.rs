@@ -69,12 +69,30 @@ pub struct PagesError {
 }
 
 /// Templates embedded at build time, by name.
-const TEMPLATES: [(&str, &str); 5] = [
+const TEMPLATES: [(&str, &str); 23] = [
     ("base.html", include_str!("../templates/base.html")),
     ("lookup_fields.html", include_str!("../templates/lookup_fields.html")),
     ("lookup.html", include_str!("../templates/lookup.html")),
     ("not_found.html", include_str!("../templates/not_found.html")),
     ("verification.html", include_str!("../templates/verification.html")),
+    ("verification_body.html", include_str!("../templates/verification_body.html")),
+    ("portal_base.html", include_str!("../templates/portal_base.html")),
+    ("portal_macros.html", include_str!("../templates/portal_macros.html")),
+    ("portal_login.html", include_str!("../templates/portal_login.html")),
+    ("portal_home.html", include_str!("../templates/portal_home.html")),
+    ("portal_message.html", include_str!("../templates/portal_message.html")),
+    ("portal_account.html", include_str!("../templates/portal_account.html")),
+    ("portal_documents.html", include_str!("../templates/portal_documents.html")),
+    ("portal_document_new.html", include_str!("../templates/portal_document_new.html")),
+    ("portal_document.html", include_str!("../templates/portal_document.html")),
+    ("portal_hs.html", include_str!("../templates/portal_hs.html")),
+    ("portal_verify.html", include_str!("../templates/portal_verify.html")),
+    ("portal_organisations.html", include_str!("../templates/portal_organisations.html")),
+    ("portal_organisation.html", include_str!("../templates/portal_organisation.html")),
+    ("portal_events.html", include_str!("../templates/portal_events.html")),
+    ("portal_countries.html", include_str!("../templates/portal_countries.html")),
+    ("portal_token.html", include_str!("../templates/portal_token.html")),
+    ("portal_label.html", include_str!("../templates/portal_label.html")),
 ];
 
 /// The page renderer. Build it once and share it, because it is `Send + Sync`.
@@ -106,6 +124,17 @@ impl Pages {
         Ok(Pages { env, catalog })
     }
 
+    /// Renders a portal page. `ctx` holds the page's own values and the
+    /// layout the server adds (user, navigation, CSRF token, language
+    /// forms); the stylesheet and lookup paths are added here.
+    pub fn portal(&self, lang: Lang, template: &str, ctx: Value) -> String {
+        let ctx = context! {
+            ..ctx,
+            ..context! { lang => lang.as_str(), stylesheet_path => STYLESHEET_PATH, lookup_path => LOOKUP_PATH }
+        };
+        self.render(lang, template, ctx)
+    }
+
     /// Renders the verification result: the verdict, the trust basis, the
     /// document summary when `document` is given, and every check in order.
     /// The language links point to `page_url_path`, the request path with
@@ -117,6 +146,22 @@ impl Pages {
         document: Option<&PublicDocumentView>,
         page_url_path: &str,
     ) -> String {
+        let ctx = context! {
+            ..self.verification_context(lang, result, document),
+            ..self.layout_context(lang, |target| language_link(page_url_path, target))
+        };
+        self.render(lang, "verification.html", ctx)
+    }
+
+    /// The values `verification_body.html` shows: verdict, trust basis,
+    /// document summary and checks. The portal's verification page
+    /// includes the same template.
+    pub fn verification_context(
+        &self,
+        lang: Lang,
+        result: &VerificationResult,
+        document: Option<&PublicDocumentView>,
+    ) -> Value {
         let verdict = verdict_code(result.verdict);
         let trust = result.trust_basis.map(|basis| {
             context! {
@@ -127,7 +172,7 @@ impl Pages {
         let checks: Vec<Value> = result.checks.iter().map(|check| self.check_context(lang, check)).collect();
         let count = |outcome: Outcome| result.checks.iter().filter(|c| c.outcome == outcome).count();
 
-        let ctx = context! {
+        context! {
             hub_id => result.hub_id.as_ref().map(|id| id.to_string()),
             verdict => context! {
                 code => verdict,
@@ -146,9 +191,7 @@ impl Pages {
                 not_checked => count(Outcome::NotChecked),
             },
             checks => checks,
-            ..self.layout_context(lang, |target| language_link(page_url_path, target))
-        };
-        self.render(lang, "verification.html", ctx)
+        }
     }
 
     /// Renders the page for a hub ID that is invalid or not registered.
@@ -191,8 +234,34 @@ impl Pages {
             .or_else(|| self.catalog.try_t(lang, &format!("check-any-{}", check.code), None))
     }
 
-    fn text(&self, lang: Lang, id: &str) -> String {
+    /// Formats message `id` without arguments.
+    pub fn text(&self, lang: Lang, id: &str) -> String {
         self.catalog.t(lang, id, None)
+    }
+
+    /// Formats message `id` with `args`.
+    pub fn text_with(&self, lang: Lang, id: &str, args: &FluentArgs<'_>) -> String {
+        self.catalog.t(lang, id, Some(args))
+    }
+
+    /// Formats message `id`, or `None` when the catalog lacks it.
+    pub fn try_text_with(&self, lang: Lang, id: &str, args: &FluentArgs<'_>) -> Option<String> {
+        self.catalog.try_t(lang, id, Some(args))
+    }
+
+    /// Reports whether both languages define message `id`.
+    pub fn has_text(&self, id: &str) -> bool {
+        Lang::ALL.iter().all(|&lang| self.catalog.has(lang, id))
+    }
+
+    /// Formats a time in UTC to the minute, in the language's date order.
+    pub fn timestamp(&self, lang: Lang, at: OffsetDateTime) -> String {
+        timestamp_text(lang, at)
+    }
+
+    /// Formats the date of a time in UTC, in the language's date order.
+    pub fn date(&self, lang: Lang, at: OffsetDateTime) -> String {
+        date_text(lang, at.to_offset(UtcOffset::UTC).date())
     }
 
     fn layout_context(&self, lang: Lang, href: impl Fn(Lang) -> String) -> Value {

@@ -63,5 +63,5 @@ async fn upsert_country(
     ApiJson(body): ApiJson<CountryBody>,
 ) -> ApiResult<Json<CountryBody>> {
     let country = Country { code: body.code, name: body.name.trim().to_owned(), track: body.track, data_policy: body.data_policy };
-    Ok(Json(hub.upsert_country(Principal::Api(&caller), country).await?.into()))
+    Ok(Json(hub.upsert_country(Principal::Caller(&caller), country).await?.into()))
 }

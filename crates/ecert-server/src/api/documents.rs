@@ -167,7 +167,7 @@ async fn submit_signed(
     ApiJson(body): ApiJson<SignedSubmission>,
 ) -> ApiResult<(StatusCode, Json<DocumentBody>)> {
     let file = file_input(body.pdf_base64, body.file_sha256, body.file_url)?;
-    let registered = hub.submit_signed(Principal::Api(&caller), &body.jws, file).await?;
+    let registered = hub.submit_signed(Principal::Caller(&caller), &body.jws, file).await?;
     let status = if registered.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(DocumentBody::new(&hub, registered.record))))
 }
@@ -182,7 +182,7 @@ async fn submit_unsigned(
     ApiJson(body): ApiJson<UnsignedSubmission>,
 ) -> ApiResult<(StatusCode, Json<DocumentBody>)> {
     let file = file_input(body.pdf_base64, body.file_sha256, body.file_url)?;
-    let registered = hub.submit_unsigned(Principal::Api(&caller), &body.credential, file).await?;
+    let registered = hub.submit_unsigned(Principal::Caller(&caller), &body.credential, file).await?;
     let status = if registered.created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(DocumentBody::new(&hub, registered.record))))
 }
@@ -345,7 +345,7 @@ async fn change_status(
     ApiJson(body): ApiJson<StatusChangeRequest>,
 ) -> ApiResult<Json<DocumentBody>> {
     let document = hub
-        .change_status(Principal::Api(&caller), parse_hub_id(&hub_id)?, body.action, body.reason, body.effective_at)
+        .change_status(Principal::Caller(&caller), parse_hub_id(&hub_id)?, body.action, body.reason, body.effective_at)
         .await?;
     Ok(Json(DocumentBody::new(&hub, document)))
 }

@@ -133,7 +133,7 @@ async fn register_key(
         valid_from: body.valid_from,
         valid_until: body.valid_until,
     };
-    let key = hub.register_key(Principal::Api(&caller), parse_uuid(&id)?, new).await?;
+    let key = hub.register_key(Principal::Caller(&caller), parse_uuid(&id)?, new).await?;
     Ok((StatusCode::CREATED, Json(key.into())))
 }
 
@@ -164,7 +164,7 @@ async fn retire_key(
     ApiPath(kid): ApiPath<String>,
     ApiJson(body): ApiJson<KeyStatusBody>,
 ) -> ApiResult<Json<KeyBody>> {
-    let key = hub.change_key_status(Principal::Api(&caller), &kid, KeyStatus::Retired, body.effective_at, body.reason).await?;
+    let key = hub.change_key_status(Principal::Caller(&caller), &kid, KeyStatus::Retired, body.effective_at, body.reason).await?;
     Ok(Json(key.into()))
 }
 
@@ -178,7 +178,7 @@ async fn revoke_key(
     ApiPath(kid): ApiPath<String>,
     ApiJson(body): ApiJson<KeyStatusBody>,
 ) -> ApiResult<Json<KeyBody>> {
-    let key = hub.change_key_status(Principal::Api(&caller), &kid, KeyStatus::Revoked, body.effective_at, body.reason).await?;
+    let key = hub.change_key_status(Principal::Caller(&caller), &kid, KeyStatus::Revoked, body.effective_at, body.reason).await?;
     Ok(Json(key.into()))
 }
 

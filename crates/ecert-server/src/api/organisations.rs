@@ -97,7 +97,7 @@ async fn list_organisations(
     caller: Caller,
     ApiQuery(filter): ApiQuery<OrganisationFilter>,
 ) -> ApiResult<Json<OrganisationPage>> {
-    let who = Principal::Api(&caller);
+    let who = Principal::Caller(&caller);
     let country = filter.country.or(caller.country());
     if country.is_none() {
         who.require_operator()?;
@@ -129,7 +129,7 @@ async fn create_organisation(
     ApiJson(body): ApiJson<NewOrganisation>,
 ) -> ApiResult<(StatusCode, Json<OrganisationBody>)> {
     let org = hub
-        .create_organisation(Principal::Api(&caller), body.country, body.kind, body.registration_number, body.name)
+        .create_organisation(Principal::Caller(&caller), body.country, body.kind, body.registration_number, body.name)
         .await?;
     Ok((StatusCode::CREATED, Json(org.into())))
 }
@@ -140,7 +140,7 @@ async fn create_organisation(
     responses((status = 200, body = OrganisationBody), (status = 404, body = ErrorBody)))]
 async fn get_organisation(State(hub): State<Arc<Hub>>, caller: Caller, ApiPath(id): ApiPath<String>) -> ApiResult<Json<OrganisationBody>> {
     let org = hub.organisation(parse_uuid(&id)?).await?;
-    Principal::Api(&caller).require_country_reader(org.country)?;
+    Principal::Caller(&caller).require_country_reader(org.country)?;
     Ok(Json(org.into()))
 }
 
@@ -215,7 +215,7 @@ async fn list_accreditations(
     ApiQuery(page): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<AccreditationPage>> {
     let org = hub.organisation(parse_uuid(&id)?).await?;
-    Principal::Api(&caller).require_country_reader(org.country)?;
+    Principal::Caller(&caller).require_country_reader(org.country)?;
     let (items, next) = page.apply(hub.store.list_accreditations(org.id).await?, |a| a.id.to_string())?;
     Ok(Json(AccreditationPage { items: items.into_iter().map(Into::into).collect(), next }))
 }
@@ -241,7 +241,7 @@ async fn add_accreditation(
         valid_until: body.valid_until,
         status_history: Vec::new(),
     };
-    let record = hub.add_accreditation(Principal::Api(&caller), parse_uuid(&id)?, accreditation).await?;
+    let record = hub.add_accreditation(Principal::Caller(&caller), parse_uuid(&id)?, accreditation).await?;
     Ok((StatusCode::CREATED, Json(record.into())))
 }
 
@@ -267,7 +267,7 @@ async fn change_accreditation_status(
     ApiJson(body): ApiJson<AccreditationStatusBody>,
 ) -> ApiResult<Json<AccreditationBody>> {
     let record = hub
-        .change_accreditation_status(Principal::Api(&caller), parse_uuid(&id)?, body.status, body.effective_at, body.reason)
+        .change_accreditation_status(Principal::Caller(&caller), parse_uuid(&id)?, body.status, body.effective_at, body.reason)
         .await?;
     Ok(Json(record.into()))
 }
@@ -299,7 +299,7 @@ async fn create_token(
     ApiPath(id): ApiPath<String>,
     ApiJson(body): ApiJson<NewToken>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
-    let (token, secret) = hub.create_token(Principal::Api(&caller), parse_uuid(&id)?, body.roles, body.label).await?;
+    let (token, secret) = hub.create_token(Principal::Caller(&caller), parse_uuid(&id)?, body.roles, body.label).await?;
     Ok((StatusCode::CREATED, Json(CreatedToken { id: token.id, org_id: token.org_id, roles: token.roles, token: secret })))
 }
 
@@ -319,6 +319,6 @@ pub struct TokenBody {
     params(("id" = Uuid, Path)),
     responses((status = 200, body = TokenBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 async fn revoke_token(State(hub): State<Arc<Hub>>, caller: Caller, ApiPath(id): ApiPath<String>) -> ApiResult<Json<TokenBody>> {
-    let token = hub.revoke_token(Principal::Api(&caller), parse_uuid(&id)?).await?;
+    let token = hub.revoke_token(Principal::Caller(&caller), parse_uuid(&id)?).await?;
     Ok(Json(TokenBody { id: token.id, org_id: token.org_id, roles: token.roles, label: token.label, revoked_at: token.revoked_at }))
 }

@@ -4,6 +4,7 @@
 pub mod documents;
 pub mod keys;
 pub mod parties;
+pub mod stamping;
 pub mod verification;
 
 use ecert_core::CountryCode;
@@ -35,9 +36,10 @@ impl crate::Hub {
     }
 
     /// Rejects API writes to documents of a country that takes part by the
-    /// portal only (track C).
+    /// portal only (track C). Portal users of that country may write.
     pub async fn require_api_track(&self, who: Principal<'_>, country: CountryCode) -> Result<(), ApiError> {
-        if matches!(who, Principal::Api(_)) && self.country(country).await?.track == ecert_core::party::Track::C {
+        let through_api = who.caller().is_some_and(|caller| matches!(caller.via, crate::auth::Via::Token(_)));
+        if through_api && self.country(country).await?.track == ecert_core::party::Track::C {
             return Err(ApiError::new(
                 axum::http::StatusCode::FORBIDDEN,
                 "track_c_portal_only",
@@ -49,33 +51,34 @@ impl crate::Hub {
     }
 }
 
-/// On whose authority an operation runs: an API caller, or the operator's
-/// own command line on the server (bootstrap and demo), which is trusted.
+/// On whose authority an operation runs: an authenticated caller (an API
+/// client or a portal user), or the operator's own command line on the
+/// server (bootstrap and demo), which is trusted.
 #[derive(Debug, Clone, Copy)]
 pub enum Principal<'a> {
     System,
-    Api(&'a Caller),
+    Caller(&'a Caller),
 }
 
 impl Principal<'_> {
     pub fn actor(&self) -> Actor {
         match self {
             Principal::System => Actor::SYSTEM,
-            Principal::Api(caller) => Actor::org(caller.org.id),
+            Principal::Caller(caller) => Actor::org(caller.org.id),
         }
     }
 
     pub fn caller(&self) -> Option<&Caller> {
         match self {
             Principal::System => None,
-            Principal::Api(caller) => Some(caller),
+            Principal::Caller(caller) => Some(caller),
         }
     }
 
     pub fn is_operator(&self) -> bool {
         match self {
             Principal::System => true,
-            Principal::Api(caller) => caller.is_operator(),
+            Principal::Caller(caller) => caller.is_operator(),
         }
     }
 
@@ -91,7 +94,7 @@ impl Principal<'_> {
     pub fn require_country_admin(&self, country: CountryCode) -> Result<(), ApiError> {
         match self {
             Principal::System => Ok(()),
-            Principal::Api(caller) => caller.require_country_admin(country),
+            Principal::Caller(caller) => caller.require_country_admin(country),
         }
     }
 
@@ -99,9 +102,9 @@ impl Principal<'_> {
     pub fn require_country_reader(&self, country: Option<CountryCode>) -> Result<(), ApiError> {
         match self {
             Principal::System => Ok(()),
-            Principal::Api(caller) if caller.is_operator() => Ok(()),
-            Principal::Api(caller) if country.is_some() && caller.country() == country => Ok(()),
-            Principal::Api(_) => Err(ApiError::forbidden(
+            Principal::Caller(caller) if caller.is_operator() => Ok(()),
+            Principal::Caller(caller) if country.is_some() && caller.country() == country => Ok(()),
+            Principal::Caller(_) => Err(ApiError::forbidden(
                 "administrative data is readable only by its own country and the hub operator",
             )),
         }
@@ -111,7 +114,7 @@ impl Principal<'_> {
     /// the issuing CAB itself (role `cab_issuer`) or a national admin of
     /// the issuer's country (a Track A national system submits for its CABs).
     pub fn require_issuer_or_authority(&self, issuer: &Organisation) -> Result<(), ApiError> {
-        let Principal::Api(caller) = self else { return Ok(()) };
+        let Principal::Caller(caller) = self else { return Ok(()) };
         if caller.org.id == issuer.id && caller.has(Role::CabIssuer) {
             return Ok(());
         }

@@ -234,7 +234,7 @@ impl Hub {
     /// organisation's country, or the hub operator may.
     pub async fn revoke_token(&self, who: Principal<'_>, id: Uuid) -> ApiResult<ApiToken> {
         let token = self.store.get_token(id).await?.ok_or_else(|| ApiError::not_found(format!("token {id}")))?;
-        let own = who.caller().is_some_and(|c| c.token_id == id);
+        let own = who.caller().is_some_and(|c| c.via == crate::auth::Via::Token(id));
         if !own && !who.is_operator() {
             let org = self.organisation(token.org_id).await?;
             match org.country {
@@ -271,8 +271,8 @@ impl Hub {
         {
             errors.push(FieldError::new("username", "must be 3-64 letters, digits, '.', '-', '_' or '@'"));
         }
-        if password.chars().count() < 12 {
-            errors.push(FieldError::new("password", "must have at least 12 characters"));
+        if password.chars().count() < MIN_PASSWORD_CHARS {
+            errors.push(FieldError::new("password", format!("must have at least {MIN_PASSWORD_CHARS} characters")));
         }
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
@@ -293,6 +293,7 @@ impl Hub {
             roles,
             locale: None,
             created_at: ecert_store::now(),
+            disabled_at: None,
         };
         self.store.insert_user(&user, who.actor()).await.map_err(|e| match e {
             ecert_store::StoreError::Conflict(_) => {
@@ -303,6 +304,29 @@ impl Hub {
         Ok(user)
     }
 }
+
+impl Hub {
+    /// Disables a portal user (ending their sessions) or enables them
+    /// again; the same people who may create the user may. Nobody disables
+    /// their own account, so an admin cannot lock the country out by mistake.
+    pub async fn set_user_disabled(&self, who: Principal<'_>, id: Uuid, disable: bool) -> ApiResult<User> {
+        let user = self.store.get_user(id).await?.ok_or_else(|| ApiError::not_found(format!("user {id}")))?;
+        let org = self.organisation(user.org_id).await?;
+        match org.country {
+            Some(country) if !who.is_operator() => who.require_country_admin(country)?,
+            _ => who.require_operator()?,
+        }
+        if disable && who.caller().is_some_and(|c| c.via == crate::auth::Via::Portal { user_id: id }) {
+            return Err(ApiError::conflict("own_account", "you cannot disable your own account").fix("ask another admin of your country"));
+        }
+        let disabled_at = disable.then(ecert_store::now);
+        self.store.set_user_disabled(id, disabled_at, who.actor()).await?;
+        Ok(User { disabled_at, ..user })
+    }
+}
+
+/// The shortest password a portal user may have.
+pub const MIN_PASSWORD_CHARS: usize = 12;
 
 /// Rejects roles that do not suit the organisation's kind.
 fn check_roles_fit(org: &Organisation, roles: &[Role]) -> ApiResult<()> {

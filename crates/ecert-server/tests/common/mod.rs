@@ -39,6 +39,11 @@ impl Drop for TestApp {
 
 /// Starts a hub on a fresh database and a random local port.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts a hub like [`spawn_app`], with `adjust` applied to its settings.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut HubConfig)) -> TestApp {
     let dir = tempfile::tempdir().expect("temporary directory");
     let (store, database): (Arc<dyn ecert_store::Store>, _) = match std::env::var("ECERT_TEST_BACKEND").as_deref() {
         Ok("postgres") => {
@@ -60,7 +65,8 @@ pub async fn spawn_app() -> TestApp {
     let keys = ecert_server::hub_keys::HubKeys::load_or_create(&dir.path().join("hub-keys")).expect("hub keys");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let config = HubConfig { public_base_url: base.clone(), ..HubConfig::default() };
+    let mut config = HubConfig { public_base_url: base.clone(), ..HubConfig::default() };
+    adjust(&mut config);
     let hub = Hub::new(store, Arc::new(blobs), keys, config).expect("hub");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(ecert_server::serve(listener, hub.clone(), async move {
@@ -212,4 +218,30 @@ pub fn now() -> OffsetDateTime {
 /// Builds a small valid PDF for upload tests.
 pub fn tiny_pdf(marker: &str) -> Vec<u8> {
     format!("%PDF-1.4\n% {marker}\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n").into_bytes()
+}
+
+/// Builds a one-page PDF (A4, a black bar) with a correct cross-reference
+/// table, which the hub can stamp. `marker` goes into a comment, so that
+/// different markers give different files.
+pub fn one_page_pdf(marker: &str) -> Vec<u8> {
+    let content = "0 0 0 rg 72 720 300 24 re f\n";
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_owned(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_owned(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << >> /Contents 4 0 R >>".to_owned(),
+        format!("<< /Length {} >>\nstream\n{content}endstream", content.len()),
+    ];
+    let mut pdf = format!("%PDF-1.7\n% {marker}\n").into_bytes();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for offset in offsets {
+        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes());
+    pdf
 }

@@ -26,9 +26,11 @@ fn count_args(count: i64) -> FluentArgs<'static> {
 
 #[test]
 fn ftl_files_parse_without_errors() {
-    for (lang, source) in [("en", EN_FTL), ("ru", RU_FTL)] {
-        if let Err((_, errors)) = FluentResource::try_new(source.to_owned()) {
-            panic!("locales/{lang}/main.ftl has syntax errors: {errors:?}");
+    for lang in Lang::ALL {
+        for (file, source) in ftl_files(lang) {
+            if let Err((_, errors)) = FluentResource::try_new(source.to_owned()) {
+                panic!("locales/{}/{file} has syntax errors: {errors:?}", lang.as_str());
+            }
         }
     }
 }
@@ -40,12 +42,22 @@ fn catalog_loads_both_languages() {
 
 #[test]
 fn en_and_ru_define_same_ids() {
-    let en = entry_ids(EN_FTL);
-    let ru = entry_ids(RU_FTL);
-    let only_en: Vec<&String> = en.difference(&ru).collect();
-    let only_ru: Vec<&String> = ru.difference(&en).collect();
-    assert!(only_en.is_empty(), "ids missing from locales/ru/main.ftl: {only_en:?}");
-    assert!(only_ru.is_empty(), "ids missing from locales/en/main.ftl: {only_ru:?}");
+    for ((file, en_source), (_, ru_source)) in ftl_files(Lang::En).into_iter().zip(ftl_files(Lang::Ru)) {
+        let en = entry_ids(en_source);
+        let ru = entry_ids(ru_source);
+        let only_en: Vec<&String> = en.difference(&ru).collect();
+        let only_ru: Vec<&String> = ru.difference(&en).collect();
+        assert!(only_en.is_empty(), "ids missing from locales/ru/{file}: {only_en:?}");
+        assert!(only_ru.is_empty(), "ids missing from locales/en/{file}: {only_ru:?}");
+    }
+}
+
+#[test]
+fn no_id_is_defined_in_two_files() {
+    let [(_, main), (_, portal)] = ftl_files(Lang::En);
+    let main = entry_ids(main);
+    let twice: Vec<String> = entry_ids(portal).into_iter().filter(|id| main.contains(id)).collect();
+    assert!(twice.is_empty(), "ids defined in both main.ftl and portal.ftl: {twice:?}");
 }
 
 #[test]
@@ -55,8 +67,12 @@ fn every_message_formats_without_errors() {
     args.set("count", 3);
     args.set("as_of", "2026-05-01");
     args.set("checked_at", "2026-05-01 10:00 UTC");
-    for (lang, source) in [(Lang::En, EN_FTL), (Lang::Ru, RU_FTL)] {
-        for id in entry_ids(source).iter().filter(|id| !id.starts_with('-')) {
+    for name in PORTAL_ARGUMENTS {
+        args.set(name, "x");
+    }
+    for lang in Lang::ALL {
+        let ids: BTreeSet<String> = ftl_files(lang).iter().flat_map(|(_, source)| entry_ids(source)).collect();
+        for id in ids.iter().filter(|id| !id.starts_with('-')) {
             let bundle = catalog.bundle(lang);
             let pattern = bundle.get_message(id).and_then(|m| m.value()).expect("message has a value");
             let mut errors = Vec::new();
@@ -66,6 +82,9 @@ fn every_message_formats_without_errors() {
         }
     }
 }
+
+/// The string arguments portal messages take.
+const PORTAL_ARGUMENTS: [&str; 8] = ["seconds", "name", "hub_id", "field", "user", "org", "country", "detail"];
 
 #[test]
 fn output_has_no_bidi_isolation_marks() {

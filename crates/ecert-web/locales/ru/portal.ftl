@@ -1,0 +1,391 @@
+## Портал e-CERT Hub, русский язык.
+## Идентификаторы сообщений совпадают с locales/en/portal.ftl; тесты крейта это проверяют.
+
+## Общий макет
+
+portal-name = Портал { -hub }
+portal-nav-label = Разделы портала
+portal-logout = Выйти
+portal-footer = Портал хаба сертификатов соответствия и протоколов испытаний.
+portal-public-lookup = Публичная проверка документа
+nav-home = Главная
+nav-documents = Мои документы
+nav-registry = Документы
+nav-verify = Проверка
+nav-organisations = Организации
+nav-events = Журнал событий
+nav-countries = Страны
+nav-account = Учётная запись
+pager-first = Первая страница
+pager-next = Следующая страница
+
+## Вход
+
+login-title = Вход
+login-heading = Вход в портал
+login-intro = Для сотрудников органов по стандартизации, органов по оценке соответствия и таможни. Проверить документ может любой человек на публичной странице проверки, без входа.
+login-username = Имя пользователя
+login-password = Пароль
+login-submit = Войти
+login-help = Учётную запись создаёт национальный администратор; он же может сбросить пароль.
+login-wrong = Неверное имя пользователя или пароль.
+login-wait = Слишком много неверных паролей. Подождите { $seconds } с и попробуйте снова.
+login-form-expired = Форма входа устарела. Введите имя пользователя и пароль ещё раз.
+login-logged-out = Вы вышли из портала.
+login-password-changed = Пароль изменён. Войдите с новым паролем.
+
+## Учётная запись
+
+account-title = Учётная запись
+account-heading = Ваша учётная запись
+account-username = Имя пользователя
+account-organisation = Организация
+account-roles = Роли
+account-password-heading = Смена пароля
+account-current = Текущий пароль
+account-new = Новый пароль
+account-new-hint = Не менее 12 символов. Фразу из нескольких слов легко запомнить и трудно подобрать.
+account-repeat = Новый пароль ещё раз
+account-change = Сменить пароль
+account-current-wrong = Текущий пароль неверен.
+account-password-short = Новый пароль должен содержать не менее 12 символов.
+account-password-mismatch = Новые пароли не совпадают.
+
+## Роли, виды и статусы
+
+role-hub_operator = Оператор хаба
+role-national_admin = Национальный администратор
+role-cab_issuer = Выдающий документы ООС
+role-customs_officer = Сотрудник таможни
+role-viewer = Наблюдатель (только чтение)
+orgkind-hub_operator = Оператор хаба
+orgkind-standards_body = Национальный орган по стандартизации
+orgkind-regulator = Регулятор
+orgkind-customs = Таможня
+orgkind-single_window = Единое окно
+orgkind-accreditation_body = Орган по аккредитации
+orgkind-certification_body = Орган по сертификации (ISO/IEC 17065)
+orgkind-testing_laboratory = Испытательная лаборатория (ISO/IEC 17025)
+keypurpose-document_signing = Подпись документов
+keypurpose-api = API
+keypurpose-trust_list = Список доверия
+keystatus-active = Действует
+keystatus-retired = Выведен из работы
+keystatus-revoked = Отозван (скомпрометирован)
+accstatus-active = Действует
+accstatus-suspended = Приостановлена
+accstatus-withdrawn = Отозвана
+track-A = A: национальная система через API
+track-B = B: API и портал
+track-C = C: только портал
+datapolicy-full = Полные документы
+datapolicy-metadata_only = Только метаданные
+action-suspend = Приостановить
+action-reinstate = Возобновить
+action-withdraw = Отозвать
+action-supersede = Заменить переоформленным
+
+## Главная
+
+home-title = Главная
+home-heading = Здравствуйте, { $name }
+home-roles = Ваши роли:
+home-register = Зарегистрировать документ
+home-register-text = Внесите сертификат соответствия или протокол испытаний и приложите его PDF.
+home-documents = Мои документы
+home-documents-text = Поиск своих документов, смена статуса и история.
+home-verify = Проверить документ
+home-verify-text = По идентификатору хаба, по PDF или по фотографии QR-кода.
+home-organisations = Организации
+home-organisations-text = Организации и ООС, аккредитации, ключи, пользователи и токены API.
+home-events = Журнал событий
+home-events-text = Все изменения данных вашей страны по порядку.
+home-countries = Страны
+home-countries-text = Страны-участницы, их варианты подключения и правила данных.
+
+## Формы
+
+form-errors-heading = Исправьте, пожалуйста
+form-error-required = Заполните это поле.
+form-error-choose = Выберите один из вариантов.
+form-error-date = Введите дату, например 2026-05-01.
+form-error-country = Введите двухбуквенный код страны, например UZ.
+form-error-product-name = Введите наименование продукции на русском или английском.
+form-error-until-before-issue = Окончание срока действия раньше даты выдачи.
+form-error-hs-format = «{ $detail }» — не код ТН ВЭД (ГС): укажите шесть цифр, например 847130, при необходимости через пробел национальный код.
+form-error-hs-unknown = Кода { $detail } нет в загруженной номенклатуре ГС. Найдите код через поиск ГС.
+form-error-hs-prefix = Укажите от 2 до 10 цифр кода ГС.
+form-error-hub-id = Введите идентификаторы хаба вида UZ-CC-7Q3K-9XMP-H.
+form-error-pdf-required = Приложите PDF документа: хаб заверяет его и ставит на нём идентификатор хаба.
+form-error-not-pdf = Этот файл не является PDF.
+form-error-upload = Не удалось прочитать загруженные данные. Проверьте размер файла и повторите.
+form-error-jwk = Вставьте открытый ключ в виде JSON (JWK), например {"{"} "kty": "OKP", "crv": "Ed25519", "x": "…" {"}"}.
+form-error-field = Проверьте это поле. Сообщение хаба: { $detail }
+
+## Ошибки действий
+
+message-title = Не выполнено
+message-heading = Действие не выполнено
+message-back = На главную
+error-general = Хаб отклонил действие: { $detail }
+error-internal = На хабе произошла ошибка. Повторите позже; если ошибка повторяется, сообщите оператору хаба.
+error-csrf = Форма устарела или отправлена с другого сайта. Откройте страницу заново и повторите действие.
+error-forbidden = Ваши роли этого не разрешают. { $detail }
+error-not_found = Не найдено: { $detail }
+error-conflict = За это время данные изменил кто-то другой: { $detail }
+error-track_c_portal_only = Документы этой страны вносятся только через портал.
+error-invalid_transition = Такая смена статуса невозможна: { $detail }
+error-unknown_issuer = Выдавший документ орган не зарегистрирован в хабе: { $detail }
+error-out_of_scope = Документ выходит за область аккредитации органа: { $detail }
+error-user_exists = Это имя пользователя занято.
+error-own_account = Нельзя отключить собственную учётную запись.
+error-pdf_not_stampable = Не удалось нанести отметку на PDF: { $detail }
+error-file_registered_by_other_issuer = Этот PDF уже зарегистрирован другим органом.
+error-key_not_valid = Ключ подписи сейчас не действует: { $detail }
+error-unknown_key = Ключ подписи не зарегистрирован: { $detail }
+error-invalid_hub_id = Это не идентификатор хаба: { $detail }
+
+## Документы
+
+documents-title = Документы
+documents-heading = Документы
+documents-register = Зарегистрировать документ
+documents-search = Поиск
+documents-search-submit = Найти
+documents-any = Любой
+documents-hs-prefix = Код ГС или его начало
+documents-hs-prefix-hint = От 2 до 10 цифр, например 8471.
+documents-caption = Документы, сначала новые
+documents-none = Документы не найдены.
+
+## Форма регистрации
+
+new-title = Регистрация документа
+new-heading = Регистрация сертификата или протокола испытаний
+new-intro = Поля со звёздочкой * обязательны. Хаб сохраняет PDF, записывает его SHA-256 и подписывает заверение, а затем возвращает PDF с идентификатором хаба и QR-кодом на первой странице.
+new-section-document = Документ
+new-section-applicant = Заявитель (держатель)
+new-section-manufacturer = Изготовитель
+new-section-product = Продукция
+new-section-conformity = Соответствие
+new-section-file = Файл
+new-issuer = Выдавший орган
+new-issuer-hint = Орган по оценке соответствия, выдавший документ.
+new-national-number-hint = Номер документа в национальном реестре.
+new-valid-until-hint = Оставьте пустым, если срок действия не ограничен.
+new-supersedes = Заменяет документ
+new-supersedes-hint = Для переоформленного документа: идентификатор хаба заменяемого документа.
+new-party-name = Наименование
+new-party-id = Регистрационный номер
+new-party-id-hint = ИНН или регистрационный номер, если есть.
+new-party-country = Страна
+new-country-hint = Две буквы, например UZ.
+new-product-name-ru = Наименование продукции на русском
+new-product-name-en = Наименование продукции на английском
+new-product-name-hint = Заполните хотя бы одно из двух наименований.
+new-hs-edition = Редакция ГС
+new-hs-codes-hint = По одному коду в строке: шесть цифр, при необходимости через пробел национальный код, например 847130 8471300000.
+new-hs-lookup = Поиск кодов ГС (откроется в новой вкладке)
+new-standards = Стандарты
+new-regulations = Технические регламенты
+new-list-hint = По одному в строке.
+new-test-reports = Протоколы испытаний
+new-test-reports-hint = Идентификаторы хаба протоколов, на которых основан сертификат, по одному в строке.
+new-test-results = Результаты испытаний
+new-conformance = Продукция соответствует требованиям
+new-pdf = PDF документа
+new-pdf-hint = Подписанный и заверенный печатью PDF документа, не более { $count } МБ.
+new-submit = Зарегистрировать
+new-signed-heading = Регистрация документа, подписанного собственным ключом
+new-signed-intro = Если у вашего ООС есть ключ подписи, зарегистрированный в хабе, загрузите подписанный документ (компактный JWS, как его делает «ecert-hub sign») и при желании его PDF.
+new-jws-file = Подписанный документ (JWS)
+new-jws-hint = Текстовый файл вида заголовок.данные.подпись.
+new-signed-submit = Зарегистрировать подписанный документ
+
+## Документ
+
+document-registered-new = Документ зарегистрирован.
+document-registered-again = Этот документ уже был зарегистрирован; вот его запись.
+document-status-changed = Статус изменён.
+document-stamp-failed = Хабу не удалось нанести отметку на этот PDF. Распечатайте этикетку с QR-кодом и приложите её к бумажному экземпляру.
+document-applicant = Заявитель
+document-manufacturer = Изготовитель
+document-conformance = Соответствие
+document-conformance-yes = Продукция соответствует требованиям
+document-conformance-no = Продукция не соответствует требованиям
+document-registered-at = Зарегистрирован в хабе
+document-file-hash = SHA-256 файла PDF
+document-stamped-hash = SHA-256 PDF с отметкой хаба
+document-files-heading = Файлы и QR-код
+document-download-stamped = Скачать PDF с идентификатором хаба и QR-кодом
+document-download-original = Скачать исходный PDF
+document-label = Этикетка с QR-кодом для печати
+document-public-page = Публичная страница проверки
+document-history-heading = История статуса
+document-history-none = Статус не менялся с момента регистрации.
+document-status-heading = Смена статуса
+document-reason-hint = Почему меняется статус. Другие страны причину не видят.
+document-effective-hint = Оставьте пустым, чтобы изменение действовало сейчас. Можно указать прошедшую дату, но не будущую.
+document-status-submit = Изменить статус
+history-effective = Действует с
+history-action = Действие
+history-change = Изменение
+history-reason = Причина
+history-reason-hidden = Видна только стране, выдавшей документ
+history-recorded = Записано
+
+## Этикетка с QR-кодом
+
+label-title = Этикетка с QR-кодом
+label-heading = Этикетка с QR-кодом для печати
+label-intro = Распечатайте страницу и приложите этикетку к бумажному экземпляру документа.
+label-qr-alt = QR-код страницы проверки документа { $hub_id }
+label-scan = Отсканируйте код, чтобы проверить документ в e-CERT Hub.
+label-back = Назад к документу
+
+## Поиск кодов ГС
+
+hs-title = Коды ГС
+hs-heading = Поиск в номенклатуре Гармонизированной системы
+hs-catalog = Номенклатура { $name }, записей: { $count }.
+hs-query = Код или слова
+hs-query-hint = Цифры ищут по коду, например 8471; слова ищут в описании на английском, например «laptop».
+hs-submit = Найти
+hs-code = Код
+hs-description = Описание (на английском)
+hs-six-digits = В документах указываются шестизначные коды.
+hs-none = Ничего не найдено.
+hs-no-catalog = Номенклатура ГС ещё не загружена. Оператор хаба загружает её командой «ecert-hub hs import». До тех пор хаб проверяет только, что в коде шесть цифр.
+
+## Проверка
+
+pverify-title = Проверка документа
+pverify-heading = Проверка сертификата или протокола испытаний
+pverify-by-id = По идентификатору хаба
+pverify-by-photo = По фотографии QR-кода
+pverify-photo = Фотография QR-кода
+pverify-photo-hint = Фотография PNG или JPEG, на которой QR-код чёткий и виден целиком.
+pverify-photo-submit = Прочитать код и проверить
+pverify-by-pdf = По PDF документа
+pverify-pdf = PDF документа
+pverify-pdf-hint = Исходный файл или копия с отметкой хаба; хаб сравнивает его SHA-256 с реестром.
+pverify-pdf-submit = Проверить PDF
+pverify-decoded = В QR-коде на фотографии записано:
+pverify-did-you-mean = Возможно, вы имели в виду:
+pverify-again = Проверить другой документ
+verify-photo-unreadable = На этой фотографии не удалось прочитать QR-код. Сфотографируйте чётче, ближе и прямо.
+verify-photo-foreign = QR-код на фотографии не ведёт к документу этого хаба.
+verify-nothing-uploaded = Сначала выберите файл.
+
+## Администрирование
+
+orgs-title = Организации
+orgs-heading = Организации
+orgs-filter-country = Страна
+orgs-name = Наименование
+orgs-kind = Вид
+orgs-number = Регистрационный номер
+orgs-number-hint = Буквы, цифры, «-», «.», «/» или «_», как в национальном реестре.
+orgs-country = Страна
+orgs-none = Организаций пока нет.
+orgs-new-heading = Добавить организацию
+orgs-create = Добавить организацию
+org-created = Организация добавлена.
+org-urn = Идентификатор органа
+org-back = Все организации
+org-back-to = Назад: { $org }
+org-none = Пока нет.
+org-accreditations = Аккредитации и назначения
+org-keys = Ключи подписи
+org-users = Пользователи портала
+org-tokens = Токены API
+acc-standard = Стандарт
+acc-body = Орган по аккредитации или правовой акт
+acc-body-hint = Для назначения — правовой акт, которым орган назначен.
+acc-scope = Область
+acc-scope-any = Без ограничений
+acc-period = Действует
+acc-change = Изменить
+acc-new-status = Новый статус
+acc-add = Добавить аккредитацию
+acc-ilac = Орган по аккредитации подписал соглашение ILAC/IAF
+acc-designated-types = Виды документов по назначению
+acc-hs-prefixes = Коды ГС в области
+acc-hs-prefixes-hint = Начала кодов ГС через запятую, например 84, 8516. Пусто — без ограничений.
+acc-standards = Стандарты в области
+acc-standards-hint = Через запятую. Пусто — без ограничений.
+acc-valid-from = Действует с
+key-kid = Идентификатор ключа
+key-algorithm = Алгоритм
+key-purpose = Назначение
+key-effective = С даты
+key-add = Зарегистрировать открытый ключ
+key-jwk = Открытый ключ (JWK)
+key-jwk-hint = Открытый ключ в виде JSON, как его выводит «ecert-hub keygen». Никогда не вставляйте закрытый ключ.
+user-display-name = Полное имя
+user-password = Начальный пароль
+user-username-hint = От 3 до 64 символов: буквы, цифры, «.», «-», «_» или «@».
+user-add = Добавить пользователя
+user-enabled = Активен
+user-disabled = Отключён
+user-enable = Включить
+user-disable = Отключить
+token-label = Описание
+token-label-hint = Для чего токен, например «национальная система, рабочая».
+token-created = Создан
+token-active = Действует
+token-revoked = Отозван { $name }
+token-revoke = Отозвать
+token-add = Выпустить токен
+token-created-title = Токен выпущен
+token-created-heading = Токен API выпущен
+token-created-intro = Токен «{ $name }» для { $org }:
+token-created-once = Скопируйте его сейчас: хаб хранит только его хеш и не сможет показать токен снова.
+done-accreditation = Аккредитация записана.
+done-accreditation-status = Статус аккредитации изменён.
+done-key = Ключ зарегистрирован.
+done-key-status = Статус ключа изменён.
+done-user = Пользователь добавлен.
+done-user-status = Пользователь изменён.
+done-token-revoked = Токен отозван.
+
+## Журнал событий
+
+events-title = Журнал событий
+events-heading = Журнал событий
+events-intro = Все изменения по порядку. События содержат только идентификаторы и хеши, без имён и причин.
+events-seq = №
+events-kind = Событие
+events-subject = Объект
+events-none = Событий нет.
+event-country-upserted = Страна сохранена
+event-organisation-created = Организация добавлена
+event-accreditation-added = Аккредитация записана
+event-accreditation-status-changed = Статус аккредитации изменён
+event-key-registered = Ключ зарегистрирован
+event-key-status-changed = Статус ключа изменён
+event-token-created = Токен API выпущен
+event-token-revoked = Токен API отозван
+event-user-created = Пользователь добавлен
+event-document-registered = Документ зарегистрирован
+event-document-status-changed = Статус документа изменён
+event-document-file-stamped = На PDF нанесена отметка
+event-user-logged-in = Вход
+event-user-logged-out = Выход
+event-user-login-failed = Неверный пароль
+event-user-disabled = Пользователь отключён
+event-user-enabled = Пользователь включён
+event-user-password-changed = Пароль изменён
+event-hs-catalog-imported = Номенклатура ГС загружена
+
+## Страны
+
+countries-title = Страны
+countries-heading = Страны-участницы
+countries-code = Код
+countries-track = Вариант подключения
+countries-policy = Правила данных
+countries-edit = Добавить или изменить страну
+countries-edit-intro = Сохранение существующего кода изменяет эту страну.
+countries-save = Сохранить страну
+countries-saved = Страна сохранена.
