@@ -37,7 +37,7 @@ impl Page {
         self.headers.get(LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("")
     }
 
-    /// The value of the hidden `csrf` input.
+    /// Returns the value of the hidden `csrf` input.
     fn csrf(&self) -> String {
         let marker = r#"name="csrf" value=""#;
         let start = self.body.find(marker).unwrap_or_else(|| panic!("no csrf input in:\n{}", self.body)) + marker.len();
@@ -97,7 +97,7 @@ impl Browser {
         self.send(request).await
     }
 
-    /// Logs in through the form and returns the page the login answers with.
+    /// Logs in through the form and returns the response page.
     async fn try_login(&mut self, username: &str, password: &str) -> Page {
         let form = self.get("/portal/login").await;
         assert_eq!(form.status, StatusCode::OK);
@@ -112,7 +112,7 @@ impl Browser {
     }
 }
 
-/// A KG certification body without a signing key, as KG CABs are today.
+/// Creates a KG certification body without a signing key, as KG CABs are today.
 async fn keyless_cab(app: &TestApp) -> ecert_store::Organisation {
     let system = Principal::System;
     let org = app
@@ -146,7 +146,7 @@ async fn org_by_number(app: &TestApp, country: &str, number: &str) -> ecert_stor
     app.hub.store.find_organisation(Some(country.parse().unwrap()), number).await.unwrap().expect("organisation")
 }
 
-/// The register form's fields for a CoC of the KG CAB.
+/// Returns the register form's fields for a CoC of the KG CAB.
 fn coc_fields(number: &str) -> Vec<(&'static str, String)> {
     vec![
         ("doc_type", "CC".into()),
@@ -200,7 +200,9 @@ async fn login_page_in_both_languages_with_security_headers() {
         assert!(page.body.contains(&format!(r#"<html lang="{lang}">"#)));
         page.assert_healthy();
         let csp = page.headers.get(CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap();
-        assert!(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'") && !csp.contains("script-src"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(csp.contains("default-src 'none'"), "{csp}");
+        assert!(!csp.contains("script-src"), "{csp}");
         let cookie = page.headers.get(SET_COOKIE).unwrap().to_str().unwrap();
         assert!(cookie.starts_with("__Host-ecert_login="), "{cookie}");
         for flag in ["HttpOnly", "SameSite=Lax", "Secure", "Path=/"] {
@@ -281,7 +283,7 @@ async fn login_form_without_its_token_is_refused() {
 }
 
 #[tokio::test]
-async fn wrong_passwords_slow_down_guessing_but_not_the_owner() {
+async fn login_delays_spare_known_browser() {
     let (app, w) = setup().await;
     add_user(&app, w.authority.id, "uz.admin", Role::NationalAdmin).await;
 
@@ -356,7 +358,7 @@ async fn kg_country(app: &TestApp, track: Track) {
 }
 
 #[tokio::test]
-async fn keyless_cab_registers_in_russian_and_gets_a_stamped_pdf() {
+async fn keyless_cab_gets_stamped_pdf() {
     let (app, _w) = setup().await;
     let pdf = one_page_pdf("KG-2026-0001");
     let (hub_id, mut browser) = register_keyless_coc(&app, "KG.CB.2026.0001", &pdf).await;
@@ -390,7 +392,8 @@ async fn keyless_cab_registers_in_russian_and_gets_a_stamped_pdf() {
     assert_eq!(download.status(), StatusCode::OK);
     assert_eq!(download.headers()["content-type"], "application/pdf");
     let stamped = download.bytes().await.unwrap().to_vec();
-    assert!(stamped.starts_with(&pdf) && stamped.len() > pdf.len());
+    assert!(stamped.starts_with(&pdf), "the stamped copy keeps the original bytes");
+    assert!(stamped.len() > pdf.len(), "the stamp is appended");
     assert_eq!(ecert_store::blob::sha256_hex(&stamped), stamped_sha);
 
     // Either copy verifies by its file.
@@ -412,15 +415,23 @@ async fn keyless_cab_registers_in_russian_and_gets_a_stamped_pdf() {
     // The same events as the API writes.
     let events = app.hub.store.list_events(Some("KG".parse().unwrap()), 0, 500).await.unwrap();
     let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
-    assert!(kinds.contains(&"document.registered") && kinds.contains(&"document.file_stamped"), "{kinds:?}");
+    assert!(kinds.contains(&"document.registered"), "{kinds:?}");
+    assert!(kinds.contains(&"document.file_stamped"), "{kinds:?}");
     let cab = org_by_number(&app, "KG", "KG-CB-1").await;
     assert!(events.iter().filter(|e| e.kind.as_str().starts_with("document.")).all(|e| e.actor_org_id == Some(cab.id)));
 
     // The printable label carries the QR code and the hub ID.
     let label = browser.get(&format!("/portal/documents/{hub_id}/label")).await;
     assert_eq!(label.status, StatusCode::OK);
-    assert!(label.body.contains("data:image/png;base64,") && label.body.contains(&hub_id.to_string()));
+    assert_has(&label.body, &["data:image/png;base64,", &hub_id.to_string()]);
     label.assert_healthy();
+}
+
+/// Asserts that `body` contains each of `parts`, naming the first missing one.
+fn assert_has(body: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(body.contains(part), "{part:?} missing in:\n{body}");
+    }
 }
 
 fn base64_encode(bytes: &[u8]) -> String {
@@ -428,7 +439,7 @@ fn base64_encode(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-/// A token of a UZ customs organisation, for reading through the API.
+/// Issues a token of a UZ customs organisation, for reads through the API.
 async fn common_token(app: &TestApp) -> String {
     let org = match app.hub.store.find_organisation(Some("UZ".parse().unwrap()), "CUSTOMS-API").await.unwrap() {
         Some(org) => org,
@@ -442,7 +453,7 @@ async fn common_token(app: &TestApp) -> String {
 }
 
 #[tokio::test]
-async fn form_errors_are_shown_next_to_fields_and_nothing_is_stored() {
+async fn form_errors_beside_fields() {
     let (app, _w) = setup().await;
     let cab = keyless_cab(&app).await;
     add_user(&app, cab.id, "kg.cab", Role::CabIssuer).await;
@@ -473,7 +484,7 @@ async fn form_errors_are_shown_next_to_fields_and_nothing_is_stored() {
         assert!(page.body.contains(&format!(r##"href="#f-{field}""##)), "{field} not in the summary");
     }
     // The entered values stay in the form.
-    assert!(page.body.contains("KG.CB.2026.0002") && page.body.contains("ГОСТ 27180-2019"));
+    assert_has(&page.body, &["KG.CB.2026.0002", "ГОСТ 27180-2019"]);
     let stored = app.hub.store.find_documents_by_number(cab.id, "KG.CB.2026.0002").await.unwrap();
     assert!(stored.is_empty());
 
@@ -532,7 +543,7 @@ async fn status_change_with_reason_and_history() {
     let done = browser.post_form(&path, &[("csrf", &csrf), ("action", "suspend"), ("reason", "Инспекционный контроль")]).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
     let page = browser.get(done.location()).await;
-    assert!(page.body.contains("Статус изменён.") && page.body.contains("Инспекционный контроль") && page.body.contains("Действие приостановлено"), "{}", page.body);
+    assert_has(&page.body, &["Статус изменён.", "Инспекционный контроль", "Действие приостановлено"]);
     assert_eq!(app.hub.document(hub_id).await.unwrap().status.as_str(), "suspended");
 
     // A transition the status rules forbid is refused with the rule's reason.
@@ -579,7 +590,7 @@ async fn roles_and_countries_are_enforced_in_the_portal() {
 }
 
 #[tokio::test]
-async fn customs_officer_verifies_by_hub_id_pdf_and_qr_photo() {
+async fn customs_verifies_id_pdf_photo() {
     let (app, _w) = setup().await;
     let pdf = one_page_pdf("verify");
     let (hub_id, _cab) = register_keyless_coc(&app, "KG.CB.2026.0006", &pdf).await;
@@ -595,7 +606,7 @@ async fn customs_officer_verifies_by_hub_id_pdf_and_qr_photo() {
     let page = officer.get(&format!("/portal/verify?id={}", hub_id.to_string().to_lowercase())).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
     page.assert_healthy();
-    assert!(page.body.contains("verdict-valid") && page.body.contains("Заверение хаба"), "{}", page.body);
+    assert_has(&page.body, &["verdict-valid", "Заверение хаба"]);
     assert!(page.body.matches("class=\"check outcome-").count() >= 6, "every check is listed");
 
     let csrf = page.csrf();
@@ -604,7 +615,7 @@ async fn customs_officer_verifies_by_hub_id_pdf_and_qr_photo() {
         .part("pdf", reqwest::multipart::Part::bytes(pdf.clone()).file_name("doc.pdf"));
     let page = officer.post_multipart("/portal/verify", pdf_form).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("verdict-valid") && page.body.contains(&hub_id.to_string()));
+    assert_has(&page.body, &["verdict-valid", &hub_id.to_string()]);
 
     // A photo of the QR code: the hub's own QR image, scaled up in a
     // larger grey picture, as a phone would take it.
@@ -615,7 +626,7 @@ async fn customs_officer_verifies_by_hub_id_pdf_and_qr_photo() {
         .part("photo", reqwest::multipart::Part::bytes(photo).file_name("photo.png"));
     let page = officer.post_multipart("/portal/verify", photo_form).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("В QR-коде на фотографии записано:") && page.body.contains(&app.hub.public_url(hub_id)));
+    assert_has(&page.body, &["В QR-коде на фотографии записано:", &app.hub.public_url(hub_id)]);
     assert!(page.body.contains("verdict-valid"));
 
     // A photo without a code, and a code of another site.
@@ -726,7 +737,7 @@ async fn operator_manages_countries_and_language_choice_is_kept() {
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(page.location(), "/portal/admin/countries");
     let page = browser.get("/portal/admin/countries").await;
-    assert!(page.body.contains("Страны-участницы") && page.body.contains("C: только портал"), "{}", page.body);
+    assert_has(&page.body, &["Страны-участницы", "C: только портал"]);
     // An off-site return path is not followed.
     let page = browser.post_form("/portal/language", &[("csrf", &csrf), ("lang", "en"), ("next", "https://evil.example/")]).await;
     assert_eq!(page.location(), "/portal");
@@ -758,7 +769,7 @@ async fn password_change_ends_every_session() {
 }
 
 #[tokio::test]
-async fn hs_lookup_reports_missing_catalog_and_searches_an_imported_one() {
+async fn hs_lookup_with_and_without_catalog() {
     let (app, _w) = setup().await;
     let cab = keyless_cab(&app).await;
     add_user(&app, cab.id, "kg.cab", Role::CabIssuer).await;
@@ -777,9 +788,10 @@ async fn hs_lookup_reports_missing_catalog_and_searches_an_imported_one() {
     };
     app.hub.store.replace_hs_catalog(&catalog, ecert_store::Actor::SYSTEM).await.unwrap();
     let page = browser.get("/portal/hs?q=690").await;
-    assert!(page.body.contains("690721") && page.body.contains("Tiles; water absorption"), "{}", page.body);
+    assert_has(&page.body, &["690721", "Tiles; water absorption"]);
     let page = browser.get("/portal/hs?q=paving").await;
-    assert!(page.body.contains("6907") && !page.body.contains("690721</td>"), "{}", page.body);
+    assert!(page.body.contains("6907"), "{}", page.body);
+    assert!(!page.body.contains("690721</td>"), "{}", page.body);
 
     // With a catalog, an unknown code is refused next to the field.
     let form = browser.get("/portal/documents/new").await;

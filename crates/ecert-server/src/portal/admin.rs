@@ -1,6 +1,6 @@
 //! Administration in the portal. A national admin manages the country's
 //! organisations and CABs, their accreditations, signing keys, portal
-//! users and API tokens, and reads the country's event log; the hub
+//! users and API tokens, and reads the country's event log. The hub
 //! operator does the same for national authorities and manages countries.
 //! Each form calls the service the API calls, so the rules and the events
 //! are the same.
@@ -94,6 +94,16 @@ fn date_field(fields: &Fields, name: &str) -> Result<Option<time::OffsetDateTime
     }
 }
 
+/// Reads the new status (`to`) and the optional `effective_date` of a
+/// status change form.
+fn status_change<T: std::str::FromStr<Err = String>>(fields: &Fields) -> Result<(T, Option<time::OffsetDateTime>), ApiError> {
+    let to = field(fields, "to").parse::<T>().map_err(|e| ApiError::validation(vec![FieldError::new("to", e)]))?;
+    let effective_at = date_field(fields, "effective_date").map_err(|()| {
+        ApiError::validation(vec![FieldError::new("effective_at", "is not a date; use the form YYYY-MM-DD")])
+    })?;
+    Ok((to, effective_at))
+}
+
 fn list_field(fields: &Fields, name: &str) -> Vec<String> {
     field(fields, name).split([',', '\n', ';']).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
@@ -125,8 +135,8 @@ fn options<T: Copy>(hub: &Hub, lang: Lang, all: &[T], code: impl Fn(T) -> &'stat
         .collect()
 }
 
-/// The organisation kinds a user may create: CABs and authorities of the
-/// own country for a national admin, national authorities for the operator.
+/// Lists the organisation kinds a user may create: CABs and authorities of
+/// the own country for a national admin, national authorities for the operator.
 fn creatable_kinds(user: &PortalUser) -> Vec<OrgKind> {
     OrgKind::ALL
         .iter()
@@ -231,8 +241,8 @@ fn error_status(error: &ApiError) -> StatusCode {
     if error.status.is_server_error() { StatusCode::INTERNAL_SERVER_ERROR } else { error.status }
 }
 
-/// Whether the user may administer `org`: the operator any, a national
-/// admin those of the own country.
+/// Reports whether the user may administer `org`: the operator any, a
+/// national admin those of the own country.
 fn may_administer(user: &PortalUser, org: &Organisation) -> bool {
     user.caller.is_operator() || org.country.is_some_and(|c| user.caller.is_national_admin_of(c))
 }
@@ -256,7 +266,7 @@ pub async fn organisation(
     organisation_page(&hub, &user, &id, StatusCode::OK, Failure::default(), notice).await
 }
 
-/// The message id of a finished action, from the `done` query parameter.
+/// Returns the message id of a finished action named by the `done` query parameter.
 fn done_message(done: &str) -> Option<&'static str> {
     match done {
         "accreditation" => Some("done-accreditation"),
@@ -485,8 +495,7 @@ pub async fn accreditation_status(State(hub): State<Arc<Hub>>, user: PortalUser,
     let path = ORGS_PATH;
     let result = async {
         let id = id.parse::<Uuid>().map_err(|_| ApiError::not_found(format!("accreditation {id}")))?;
-        let to = field(&fields, "to").parse::<AccreditationStatus>().map_err(|e| ApiError::validation(vec![FieldError::new("to", e)]))?;
-        let effective_at = date_field(&fields, "effective_date").map_err(|()| ApiError::validation(vec![FieldError::new("effective_at", "is not a date")]))?;
+        let (to, effective_at) = status_change::<AccreditationStatus>(&fields)?;
         hub.change_accreditation_status(user.principal(), id, to, effective_at, field(&fields, "reason").to_owned()).await
     }
     .await;
@@ -544,8 +553,7 @@ pub async fn key_status(State(hub): State<Arc<Hub>>, user: PortalUser, Path(kid)
         Err(response) => return response,
     };
     let result = async {
-        let to = field(&fields, "to").parse::<KeyStatus>().map_err(|e| ApiError::validation(vec![FieldError::new("to", e)]))?;
-        let effective_at = date_field(&fields, "effective_date").map_err(|()| ApiError::validation(vec![FieldError::new("effective_at", "is not a date")]))?;
+        let (to, effective_at) = status_change::<KeyStatus>(&fields)?;
         hub.change_key_status(user.principal(), &kid, to, effective_at, field(&fields, "reason").to_owned()).await
     }
     .await;
@@ -669,8 +677,8 @@ pub struct EventsQuery {
     lang: Option<String>,
 }
 
-/// The event log of the user's country (every country for the operator),
-/// oldest first from `after`.
+/// Lists the event log of the user's country (every country for the
+/// operator), oldest first from `after`.
 pub async fn events(State(hub): State<Arc<Hub>>, user: PortalUser, query: Result<Query<EventsQuery>, QueryRejection>) -> Response {
     if let Err(response) = require_admin(&hub, &user, EVENTS_PATH) {
         return response;
@@ -721,7 +729,7 @@ pub async fn events(State(hub): State<Arc<Hub>>, user: PortalUser, query: Result
     user.page(&hub, StatusCode::OK, "portal_events.html", EVENTS_PATH, ctx)
 }
 
-/// The hub operator's list of countries, with their track and data policy.
+/// Lists the countries with their track and data policy, for the hub operator.
 pub async fn countries(State(hub): State<Arc<Hub>>, user: PortalUser) -> Response {
     countries_page(&hub, &user, StatusCode::OK, Failure::default(), false).await
 }

@@ -2,10 +2,10 @@
 //! accepts, with the PDF), the list and search, one document with its
 //! history and status change, the stamped PDF and the printable QR label.
 //!
-//! An issuer without a signing key registers with a hub attestation: the
+//! An issuer without a signing key registers with a hub attestation. The
 //! hub records the PDF's SHA-256, signs an attestation with its own key,
-//! and stamps the hub ID and QR code on the PDF's first page, recording
-//! the stamped copy's hash too so that either copy verifies. An issuer
+//! and stamps the hub ID and QR code on the PDF's first page. It records
+//! the stamped copy's hash too, so either copy verifies. An issuer
 //! with a key uploads its signed credential (compact JWS) instead.
 
 use std::collections::BTreeMap;
@@ -143,7 +143,7 @@ pub async fn new_form(State(hub): State<Arc<Hub>>, user: PortalUser) -> Response
     form_page(&hub, &user, StatusCode::OK, &values, &FieldMessages::new(), None, &issuers)
 }
 
-/// What the register form posted: text fields and up to two files.
+/// The fields of a posted register form: text fields and up to two files.
 struct Submission {
     values: FormValues,
     pdf: Option<Vec<u8>>,
@@ -478,8 +478,8 @@ pub struct ListQuery {
     lang: Option<String>,
 }
 
-/// Lists documents newest first: a CAB sees its own, a national admin its
-/// country's, the hub operator and viewers every country's.
+/// Lists documents newest first: a CAB's own, a national admin's country's,
+/// and every country's for the hub operator and viewers.
 pub async fn list(State(hub): State<Arc<Hub>>, user: PortalUser, query: Result<Query<ListQuery>, QueryRejection>) -> Response {
     let lang = user.lang;
     let query = query.map(|Query(q)| q).unwrap_or_default();
@@ -819,8 +819,8 @@ pub async fn original_file(State(hub): State<Arc<Hub>>, user: PortalUser, Path(h
     }
 }
 
-/// The stamped copy of an attested document's PDF. The issuer's first
-/// download makes it when registration could not.
+/// Sends the stamped copy of an attested document's PDF. The issuer's
+/// first download makes it when registration could not.
 pub async fn stamped_file(State(hub): State<Arc<Hub>>, user: PortalUser, Path(hub_id): Path<String>) -> Response {
     let path = format!("{LIST_PATH}/{hub_id}");
     let result = async {
@@ -838,8 +838,8 @@ pub async fn stamped_file(State(hub): State<Arc<Hub>>, user: PortalUser, Path(hu
     }
 }
 
-/// A printable page with the QR code, hub ID and document summary, for
-/// sticking on a paper copy.
+/// Renders a printable label with the QR code, hub ID and document
+/// summary, for sticking on a paper copy.
 pub async fn label(State(hub): State<Arc<Hub>>, user: PortalUser, Path(hub_id): Path<String>) -> Response {
     let lang = user.lang;
     let path = format!("{LIST_PATH}/{hub_id}");

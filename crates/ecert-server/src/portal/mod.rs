@@ -12,8 +12,8 @@
 //! - [`admin`]: a national admin's organisations, accreditations, keys,
 //!   users, tokens and event log; the hub operator's countries.
 
-// Helpers return the page to answer with as their error, a `Response`;
-// boxing it would only add an allocation on the error path of a handler.
+// Helpers return the error page as a `Response`. Boxing it would only add
+// an allocation on the error path of a handler.
 #![allow(clippy::result_large_err)]
 
 pub mod admin;
@@ -184,7 +184,7 @@ impl PortalUser {
     }
 }
 
-/// The navigation entries a caller sees, by role: `(path, message id)`.
+/// Lists the navigation entries of a caller's roles as `(path, message id)`.
 fn navigation(caller: &Caller) -> Vec<(&'static str, &'static str)> {
     let mut items = vec![("/portal", "nav-home")];
     if caller.has(Role::CabIssuer) {
@@ -204,9 +204,9 @@ fn navigation(caller: &Caller) -> Vec<(&'static str, &'static str)> {
     items
 }
 
-/// Translates a service error: the message `error-{code}` when the
-/// catalog has one, else a general sentence; the English detail follows
-/// in both cases unless the translation is all there is to say.
+/// Translates a service error with the message `error-{code}` when the
+/// catalog has one, else with a general sentence. Both include the English
+/// detail where the message has a `detail` argument.
 pub fn error_text(hub: &Hub, lang: Lang, error: &ApiError) -> String {
     let code = &error.detail.code;
     if error.status.is_server_error() {
@@ -273,7 +273,7 @@ mod tests {
     }
 
     #[test]
-    fn ids_in_portal_code_exist_in_both_languages() {
+    fn code_ids_in_both_languages() {
         let catalog = Catalog::new().expect("catalog");
         let mut seen = 0;
         for (file, source) in SOURCES {
@@ -285,13 +285,13 @@ mod tests {
     }
 
     #[test]
-    fn scanner_reads_ids_and_skips_other_strings() {
+    fn id_scanner_skips_other_strings() {
         let ids = literal_ids(r#"text(lang, "nav-home") "form-error-date" "/portal" "error-" "error-{code}" "not-an-id""#);
         assert_eq!(ids, ["nav-home", "form-error-date"]);
     }
 
     #[test]
-    fn ids_built_at_run_time_exist_in_both_languages() {
+    fn derived_ids_in_both_languages() {
         let catalog = Catalog::new().expect("catalog");
         let mut ids: Vec<String> = Vec::new();
         ids.extend(Role::ALL.iter().map(|r| format!("role-{}", r.as_str())));

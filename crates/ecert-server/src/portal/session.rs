@@ -108,7 +108,7 @@ struct LangQuery {
     lang: Option<String>,
 }
 
-/// The page language: `?lang=`, then the user's profile, then Accept-Language.
+/// Picks the page language: `?lang=`, then the user's profile, then Accept-Language.
 fn page_lang(parts: &Parts, profile: Option<&str>) -> Lang {
     let query_lang = Query::<LangQuery>::try_from_uri(&parts.uri).ok().and_then(|Query(q)| q.lang);
     let accept = parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
@@ -118,8 +118,8 @@ fn page_lang(parts: &Parts, profile: Option<&str>) -> Lang {
     }
 }
 
-/// Where to send a user who is not logged in: the login page, which
-/// returns to the page asked for.
+/// Redirects a user who is not logged in to the login page, which returns
+/// to the requested page afterwards.
 fn login_redirect(parts: &Parts) -> Response {
     let wanted = parts.uri.path_and_query().map(|pq| pq.as_str()).unwrap_or(PORTAL_PATH);
     let next = if parts.method == axum::http::Method::GET { safe_next(Some(wanted)) } else { PORTAL_PATH.to_owned() };
@@ -256,7 +256,7 @@ pub struct LoginForm {
     lang: Option<String>,
 }
 
-/// What the login page shows besides the form.
+/// The message the login page shows above the form.
 enum LoginNotice {
     None,
     WrongPassword,
@@ -325,8 +325,8 @@ pub async fn login_form(
     login_page(&hub, lang, StatusCode::OK, LoginNotice::None, "", &next)
 }
 
-/// Counter keys. Names and addresses are hashed, so the table holds no
-/// personal data in clear.
+/// Builds counter keys. Names and addresses are hashed, so the table
+/// contains no personal data in clear.
 fn account_key(username: &str) -> String {
     format!("account:{}", sha256_hex(username.trim().to_lowercase().as_bytes()))
 }
@@ -335,8 +335,8 @@ fn address_key(address: &str) -> String {
     format!("address:{}", sha256_hex(address.as_bytes()))
 }
 
-/// The delay after `count` failures: none for the first `free`, then one
-/// second doubling with each failure up to `max`.
+/// Computes the delay after `count` failures: none for the first `free`,
+/// then one second, doubling with each failure up to `max`.
 pub fn failure_delay(count: u32, free: u32, max: Duration) -> Duration {
     if count <= free {
         return Duration::ZERO;
@@ -345,8 +345,8 @@ pub fn failure_delay(count: u32, free: u32, max: Duration) -> Duration {
     Duration::from_secs(1u64 << exponent).min(max)
 }
 
-/// A password hash to check unknown user names against, so that a wrong
-/// name takes as long as a wrong password.
+/// Returns a password hash to check unknown user names against, so that a
+/// wrong name takes as long as a wrong password.
 fn dummy_hash() -> &'static str {
     static HASH: OnceLock<String> = OnceLock::new();
     HASH.get_or_init(|| hash_password(&random_secret()).unwrap_or_default())
@@ -433,19 +433,19 @@ async fn attempt_login(
     let matches = tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false);
     match user {
         Some(user) if matches && user.disabled_at.is_none() => {
-            // A login from an unknown browser that waited out any delay ends
-            // the account's count (they were the owner's own typos, or the
-            // password is known anyway). A known browser's login says nothing
-            // about the failures elsewhere, so the count stays.
+            // A login from an unknown browser that waited out any delay resets
+            // the account's count: the failures were the owner's typos, or
+            // the password is known anyway. A known browser's login proves
+            // nothing about failures elsewhere, so the count stays.
             if !known_device {
                 hub.store.clear_login_failures(&account).await?;
             }
             Ok(Attempt::Success { user, device: known_device })
         }
-        // A disabled account is answered like a wrong password, and its
-        // right password is not counted as a guess.
+        // A disabled account gets the same reply as a wrong password, and
+        // its right password is not counted as a guess.
         Some(user) if matches => {
-            tracing::info!(user_id = %user.id, "login refused: the user is disabled");
+            tracing::info!(user_id = %user.id, "login rejected: the user is disabled");
             Ok(Attempt::Wrong)
         }
         user => {
@@ -577,7 +577,7 @@ fn strip_lang(path: &str) -> String {
     if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) }
 }
 
-/// The account page: language preference and password change.
+/// Renders the account page: roles and the password change form.
 pub async fn account(State(hub): State<Arc<Hub>>, user: PortalUser) -> Response {
     account_page(&hub, &user, StatusCode::OK, None)
 }

@@ -26,7 +26,7 @@ pub struct VerifyQuery {
     lang: Option<String>,
 }
 
-/// What the officer asked to verify, for the page to repeat.
+/// The subject of the officer's request, which the page repeats.
 enum Asked {
     Nothing,
     HubId(String),
