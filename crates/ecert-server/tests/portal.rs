@@ -805,3 +805,60 @@ async fn hs_lookup_with_and_without_catalog() {
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.body.contains("HS code 690799 is not in the imported nomenclature."), "{}", page.body);
 }
+
+/// Returns the ids of the form controls in `html` that a user fills in,
+/// and the controls that have no id at all.
+fn form_controls(html: &str) -> (Vec<String>, Vec<String>) {
+    let mut ids = Vec::new();
+    let mut without_id = Vec::new();
+    for tag in ["<input", "<select", "<textarea"] {
+        for (start, _) in html.match_indices(tag) {
+            let element = &html[start..start + html[start..].find('>').unwrap_or(0)];
+            if element.contains(r#"type="hidden""#) {
+                continue;
+            }
+            match element.split(r#" id=""#).nth(1).and_then(|rest| rest.split('"').next()) {
+                Some(id) => ids.push(id.to_owned()),
+                None => without_id.push(element.to_owned()),
+            }
+        }
+    }
+    (ids, without_id)
+}
+
+#[tokio::test]
+async fn every_control_has_a_label() {
+    let (app, w) = setup().await;
+    let (hub_id, mut cab) = register_keyless_coc(&app, "KG.CB.2026.0011", &one_page_pdf("labels")).await;
+    add_user(&app, org_by_number_hub(&app).await.id, "operator", Role::HubOperator).await;
+    add_user(&app, w.authority.id, "uz.admin", Role::NationalAdmin).await;
+    let mut operator = Browser::new(&app, "en");
+    operator.login("operator", PASSWORD).await;
+    let mut admin = Browser::new(&app, "ru");
+    admin.login("uz.admin", PASSWORD).await;
+    let mut anonymous = Browser::new(&app, "en");
+
+    let mut pages = vec![anonymous.get("/portal/login").await];
+    for path in ["/portal", "/portal/account", "/portal/documents", "/portal/documents/new", "/portal/hs", "/portal/verify"] {
+        pages.push(cab.get(path).await);
+    }
+    pages.push(cab.get(&format!("/portal/documents/{hub_id}")).await);
+    pages.push(cab.get(&format!("/portal/verify?id={hub_id}")).await);
+    pages.push(admin.get(&format!("/portal/admin/organisations/{}", w.cab.org.id)).await);
+    for path in ["/portal/admin/organisations", "/portal/admin/events", "/portal/admin/countries"] {
+        pages.push(operator.get(path).await);
+    }
+    let mut controls = 0;
+    for page in &pages {
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        page.assert_healthy();
+        let (ids, without_id) = form_controls(&page.body);
+        assert!(without_id.is_empty(), "controls without an id: {without_id:?}");
+        for id in ids {
+            controls += 1;
+            assert!(page.body.contains(&format!(r#"for="{id}""#)), "no label for #{id} in:\n{}", page.body);
+            assert_eq!(page.body.matches(&format!(r#" id="{id}""#)).count(), 1, "id {id} repeats");
+        }
+    }
+    assert!(controls > 60, "only {controls} controls checked");
+}
