@@ -686,7 +686,7 @@ async fn detail_page(
         issuer => format!("{} ({})", issuer.name, issuer.registration_number),
         applicant => party(&c.applicant),
         manufacturer => c.manufacturer.as_ref().map(party),
-        product_names => c.product.name.iter().map(|(tag, name)| context! { tag => tag, name => name }).collect::<Vec<_>>(),
+        product_names => product_names(&c.product.name, lang),
         model => c.product.model.clone(),
         hs_codes => hs,
         standards => c.standards.clone(),
@@ -790,6 +790,14 @@ pub async fn change_status(
             detail_page(&hub, &user, &document, &query, status, &messages, general).await
         }
     }
+}
+
+/// Lists the product names with the page language first, then the others
+/// in tag order.
+fn product_names(names: &ecert_core::document::LangText, lang: Lang) -> Vec<Value> {
+    let mut ordered: Vec<(&String, &String)> = names.iter().collect();
+    ordered.sort_by_key(|(tag, _)| tag.as_str() != lang.as_str());
+    ordered.into_iter().map(|(tag, name)| context! { tag => tag, name => name }).collect()
 }
 
 fn pdf_response(bytes: Vec<u8>, file_name: &str) -> Response {

@@ -294,6 +294,7 @@ org-created = The organisation has been added.
 org-urn = Issuer id
 org-back = All organisations
 org-back-to = Back to { $org }
+org-state = State
 org-none = None yet.
 org-accreditations = Accreditations and designations
 org-keys = Signing keys

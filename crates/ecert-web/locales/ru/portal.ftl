@@ -294,6 +294,7 @@ org-created = Организация добавлена.
 org-urn = Идентификатор органа
 org-back = Все организации
 org-back-to = Назад: { $org }
+org-state = Состояние
 org-none = Пока нет.
 org-accreditations = Аккредитации и назначения
 org-keys = Ключи подписи
