@@ -862,3 +862,37 @@ async fn every_control_has_a_label() {
     }
     assert!(controls > 60, "only {controls} controls checked");
 }
+
+#[tokio::test]
+async fn admin_resets_user_password() {
+    let (app, w) = setup().await;
+    add_user(&app, w.authority.id, "uz.admin", Role::NationalAdmin).await;
+    add_user(&app, w.cab.org.id, "uz.cab", Role::CabIssuer).await;
+    let kg = keyless_cab(&app).await;
+    add_user(&app, kg.id, "kg.cab", Role::CabIssuer).await;
+    let mut cab = Browser::new(&app, "en");
+    cab.login("uz.cab", PASSWORD).await;
+    let mut admin = Browser::new(&app, "en");
+    admin.login("uz.admin", PASSWORD).await;
+    let csrf = admin.get("/portal").await.csrf();
+    let target = app.hub.store.find_user("uz.cab").await.unwrap().unwrap();
+    let path = format!("/portal/admin/users/{}/password", target.id);
+
+    let page = admin.post_form(&path, &[("csrf", &csrf), ("password", "short")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let new_password = "another long passphrase";
+    let page = admin.post_form(&path, &[("csrf", &csrf), ("password", new_password)]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let page = admin.get(page.location()).await;
+    assert!(page.body.contains("The password has been set"), "{}", page.body);
+    assert_eq!(cab.get("/portal").await.status, StatusCode::SEE_OTHER, "the user's session ended");
+    assert_eq!(cab.try_login("uz.cab", PASSWORD).await.status, StatusCode::UNAUTHORIZED);
+    cab.login("uz.cab", new_password).await;
+
+    // Another country's user is out of reach.
+    let other = app.hub.store.find_user("kg.cab").await.unwrap().unwrap();
+    let page = admin.post_form(&format!("/portal/admin/users/{}/password", other.id), &[("csrf", &csrf), ("password", new_password)]).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let mut kg_cab = Browser::new(&app, "en");
+    kg_cab.login("kg.cab", PASSWORD).await;
+}

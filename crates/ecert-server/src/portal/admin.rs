@@ -49,6 +49,7 @@ pub fn router() -> Router<Arc<Hub>> {
         .route("/portal/admin/accreditations/{id}/status", post(accreditation_status))
         .route("/portal/admin/keys/{kid}/status", post(key_status))
         .route("/portal/admin/users/{id}/status", post(user_status))
+        .route("/portal/admin/users/{id}/password", post(user_password))
         .route("/portal/admin/tokens/{id}/revoke", post(revoke_token))
         .route(EVENTS_PATH, get(events))
         .route(COUNTRIES_PATH, get(countries).post(save_country))
@@ -275,6 +276,7 @@ fn done_message(done: &str) -> Option<&'static str> {
         "key-status" => Some("done-key-status"),
         "user" => Some("done-user"),
         "user-status" => Some("done-user-status"),
+        "user-password" => Some("done-user-password"),
         "token-revoked" => Some("done-token-revoked"),
         _ => None,
     }
@@ -621,6 +623,23 @@ pub async fn user_status(State(hub): State<Arc<Hub>>, user: PortalUser, Path(id)
     .await;
     match result {
         Ok(changed) => Redirect::to(&format!("{ORGS_PATH}/{}?done=user-status", changed.org_id)).into_response(),
+        Err(error) => user.error_page(&hub, &error, ORGS_PATH),
+    }
+}
+
+/// Sets a new password for a user of an organisation the admin manages.
+pub async fn user_password(State(hub): State<Arc<Hub>>, user: PortalUser, Path(id): Path<String>, form: Result<Form<Fields>, FormRejection>) -> Response {
+    let fields = match posted(&hub, &user, form) {
+        Ok(fields) => fields,
+        Err(response) => return response,
+    };
+    let result = async {
+        let id = id.parse::<Uuid>().map_err(|_| ApiError::not_found(format!("user {id}")))?;
+        hub.reset_user_password(user.principal(), id, fields.get("password").cloned().unwrap_or_default()).await
+    }
+    .await;
+    match result {
+        Ok(changed) => Redirect::to(&format!("{ORGS_PATH}/{}?done=user-password", changed.org_id)).into_response(),
         Err(error) => user.error_page(&hub, &error, ORGS_PATH),
     }
 }

@@ -325,6 +325,35 @@ impl Hub {
     }
 }
 
+impl Hub {
+    /// Sets a new password for a portal user, for example after the user
+    /// forgot theirs, and ends the user's sessions. The same people who may
+    /// create the user may.
+    pub async fn reset_user_password(&self, who: Principal<'_>, id: Uuid, password: String) -> ApiResult<User> {
+        let user = self.store.get_user(id).await?.ok_or_else(|| ApiError::not_found(format!("user {id}")))?;
+        let org = self.organisation(user.org_id).await?;
+        match org.country {
+            Some(country) if !who.is_operator() => who.require_country_admin(country)?,
+            _ => who.require_operator()?,
+        }
+        if password.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(ApiError::validation(vec![FieldError::new(
+                "password",
+                format!("must have at least {MIN_PASSWORD_CHARS} characters"),
+            )]));
+        }
+        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+            .await
+            .map_err(|_| ApiError::internal())?
+            .map_err(|e| {
+                tracing::error!(error = %e, "password hashing failed");
+                ApiError::internal()
+            })?;
+        self.store.set_user_password(id, &hash, who.actor()).await?;
+        Ok(User { password_hash: hash, ..user })
+    }
+}
+
 /// The shortest password a portal user may have.
 pub const MIN_PASSWORD_CHARS: usize = 12;
 

@@ -326,6 +326,8 @@ key-jwk-hint = The public key as JSON, as “ecert-hub keygen” prints it. Neve
 user-display-name = Full name
 user-password = Initial password
 user-username-hint = 3 to 64 letters, digits, “.”, “-”, “_” or “@”.
+user-new-password = New password
+user-set-password = Set password
 user-add = Add user
 user-enabled = Active
 user-disabled = Disabled
@@ -348,6 +350,7 @@ done-key = The key has been registered.
 done-key-status = The key status has been changed.
 done-user = The user has been added.
 done-user-status = The user has been updated.
+done-user-password = The password has been set and the user's sessions have ended.
 done-token-revoked = The token has been revoked.
 
 ## Event log

@@ -326,6 +326,8 @@ key-jwk-hint = Открытый ключ в виде JSON, как его выв�
 user-display-name = Полное имя
 user-password = Начальный пароль
 user-username-hint = От 3 до 64 символов: буквы, цифры, «.», «-», «_» или «@».
+user-new-password = Новый пароль
+user-set-password = Задать пароль
 user-add = Добавить пользователя
 user-enabled = Активен
 user-disabled = Отключён
@@ -348,6 +350,7 @@ done-key = Ключ зарегистрирован.
 done-key-status = Статус ключа изменён.
 done-user = Пользователь добавлен.
 done-user-status = Пользователь изменён.
+done-user-password = Пароль задан, сессии пользователя завершены.
 done-token-revoked = Токен отозван.
 
 ## Журнал событий
