@@ -130,15 +130,20 @@ fn parse_time(field: &str, text: &str) -> anyhow::Result<OffsetDateTime> {
 
 pub async fn run(args: AdminArgs) -> anyhow::Result<()> {
     if let AdminCommand::RotateHubKey = args.command {
-        let kid = ecert_server::hub_keys::HubKeys::rotate(&args.node.data_dir.join("hub-keys"))?;
+        let kid = ecert_server::hub_keys::HubKeys::rotate(&args.node.data_dir.join(crate::node::HUB_KEYS_DIR))?;
         println!("{kid}");
         return Ok(());
     }
-    let hub = crate::node::open(&args.node, None).await?;
+    let hub = crate::node::open(&args.node, None, crate::node::OpenMode::CreateDatabase).await?;
+    let outcome = run_on_hub(&hub, args.command).await;
+    crate::node::finish(&*hub.store, outcome).await
+}
+
+async fn run_on_hub(hub: &ecert_server::Hub, command: AdminCommand) -> anyhow::Result<()> {
     let system = Principal::System;
     let api = |e: ecert_server::error::ApiError| anyhow::anyhow!("{} ({})", e.detail.message, e.detail.code);
 
-    match args.command {
+    match command {
         AdminCommand::AddCountry { code, name, track, data_policy } => {
             hub.upsert_country(system, Country { code, name, track, data_policy }).await.map_err(api)?;
             println!("{code}");

@@ -249,7 +249,7 @@ fn product(hs: &str) -> (&'static str, &'static str) {
 }
 
 pub async fn run(listen: SocketAddr, node: &NodeArgs, reset: bool, no_serve: bool) -> anyhow::Result<()> {
-    if node.database_url.is_some() {
+    if node.database_url().is_some() {
         bail!("the demo always uses a fresh embedded SQLite database in --data-dir; unset ECERT_DATABASE_URL");
     }
     let dir = &node.data_dir;
@@ -260,8 +260,13 @@ pub async fn run(listen: SocketAddr, node: &NodeArgs, reset: bool, no_serve: boo
         }
         clear(dir)?;
     }
-    let hub = crate::node::open(node, Some(listen)).await?;
-    let credentials = seed(&hub, dir).await?;
+    let hub = crate::node::open(node, Some(listen), crate::node::OpenMode::Serve).await?;
+    let seeded = seed(&hub, dir).await;
+    if no_serve || seeded.is_err() {
+        // The demo data must be complete in hub.db alone after `--no-serve`.
+        crate::node::finish(&*hub.store, Ok(())).await?;
+    }
+    let credentials = seeded?;
     let path = dir.join("demo-credentials.json");
     crate::node::write_private(&path, &serde_json::to_vec_pretty(&credentials)?)
         .with_context(|| format!("cannot write {}", path.display()))?;

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use anyhow::{Context as _, bail};
 use clap::{Args, Subcommand};
 use ecert_core::hs::{HsEdition, parse_nomenclature_csv};
-use ecert_store::{Actor, HsCatalog, HsEntry};
+use ecert_store::{Actor, HsCatalog, HsEntry, Store};
 
 use crate::NodeArgs;
-use crate::node;
+use crate::node::{self, OpenMode};
 
 #[derive(Args, Debug)]
 pub struct HsArgs {
@@ -58,29 +58,22 @@ async fn import(node: &NodeArgs, file: &PathBuf, edition: HsEdition) -> anyhow::
     let entries = parse_nomenclature_csv(&text).with_context(|| format!("{} is not a valid HS nomenclature", file.display()))?;
     let catalog = HsCatalog { edition, entries: entries.into_iter().map(HsEntry::from).collect() };
 
-    if node.database_url.is_none() {
+    if node.database_url().is_none() {
         node::create_private_dir(&node.data_dir)
             .with_context(|| format!("cannot create data directory {} (ECERT_DATA_DIR)", node.data_dir.display()))?;
     }
-    let store = node::open_store(node).await?;
-    store.replace_hs_catalog(&catalog, Actor::SYSTEM).await.context("cannot store the HS catalog")?;
+    let store = node::open_store(node, OpenMode::CreateDatabase).await?;
+    let stored = store.replace_hs_catalog(&catalog, Actor::SYSTEM).await.context("cannot store the HS catalog");
+    node::finish(&*store, stored).await?;
     tracing::info!(file = %file.display(), edition = edition.as_str(), entries = catalog.entries.len(), "imported the HS catalog");
     println!("{}", catalog.entries.len());
     Ok(())
 }
 
 async fn search(node: &NodeArgs, query: &str, limit: u32) -> anyhow::Result<()> {
-    if node.database_url.is_none() && !node.data_dir.join(node::DATABASE_FILE).exists() {
-        bail!(
-            "no hub database found at {}; pass the --data-dir of an existing hub, or --database-url",
-            node.data_dir.join(node::DATABASE_FILE).display()
-        );
-    }
-    let store = node::open_store(node).await?;
-    if store.hs_catalog_info().await.context("cannot read the HS catalog")?.is_none() {
-        bail!("the hub has no HS catalog yet; load one with `ecert-hub hs import FILE`");
-    }
-    let entries = store.search_hs(query, limit).await.context("cannot search the HS catalog")?;
+    let store = node::open_store(node, OpenMode::Existing).await?;
+    let found = search_catalog(&*store, query, limit).await;
+    let entries = node::finish(&*store, found).await?;
     if entries.is_empty() {
         eprintln!("no HS entry matches {query:?}");
     }
@@ -88,4 +81,11 @@ async fn search(node: &NodeArgs, query: &str, limit: u32) -> anyhow::Result<()> 
         println!("{:<6}  {}", entry.code, entry.description);
     }
     Ok(())
+}
+
+async fn search_catalog(store: &dyn Store, query: &str, limit: u32) -> anyhow::Result<Vec<HsEntry>> {
+    if store.hs_catalog_info().await.context("cannot read the HS catalog")?.is_none() {
+        bail!("the hub has no HS catalog yet; load one with `ecert-hub hs import FILE`");
+    }
+    store.search_hs(query, limit).await.context("cannot search the HS catalog")
 }

@@ -66,23 +66,34 @@ pub struct NodeArgs {
     /// s3://BUCKET/PREFIX?endpoint=…&region=… for S3-compatible storage
     /// (credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY).
     /// Defaults to {data dir}/blobs.
-    #[arg(long, env = "ECERT_BLOB_URL")]
+    #[arg(long, env = "ECERT_BLOB_URL", hide_env_values = true)]
     pub blob_url: Option<String>,
     /// Database: sqlite://PATH for an embedded file, or
-    /// postgres://USER@HOST/DB for PostgreSQL (several nodes may share it).
-    /// Defaults to the SQLite file {data dir}/hub.db.
-    #[arg(long, env = "ECERT_DATABASE_URL")]
+    /// postgres://USER:PASSWORD@HOST:PORT/DB for PostgreSQL (several nodes
+    /// may share it). Defaults to the SQLite file {data dir}/hub.db, also
+    /// when the variable is set but empty.
+    // The value is hidden from --help because it may contain a password.
+    #[arg(long, env = "ECERT_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
-    /// Largest number of database connections of this node.
-    #[arg(long, env = "ECERT_DB_MAX_CONNECTIONS", default_value_t = 10)]
+    /// Maximum number of database connections of this node, at least 1.
+    #[arg(long, env = "ECERT_DB_MAX_CONNECTIONS", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub db_max_connections: u32,
-    /// Seconds a query waits for a free database connection before it fails.
-    #[arg(long, env = "ECERT_DB_ACQUIRE_TIMEOUT", default_value_t = 10)]
+    /// Seconds, at least 1, that a query waits for a free pooled connection
+    /// (PostgreSQL) or for the database lock (SQLite busy timeout) before it
+    /// fails.
+    #[arg(long, env = "ECERT_DB_ACQUIRE_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
     pub db_acquire_timeout: u64,
     /// Count portal login attempts by the last X-Forwarded-For address.
     /// Set it only behind a load balancer that sets this header.
     #[arg(long, env = "ECERT_TRUST_X_FORWARDED_FOR", default_value_t = false)]
     pub trust_x_forwarded_for: bool,
+}
+
+impl NodeArgs {
+    /// Returns the database URL, or `None` when it is unset or empty.
+    pub fn database_url(&self) -> Option<&str> {
+        self.database_url.as_deref().filter(|url| !url.trim().is_empty())
+    }
 }
 
 #[derive(Args, Debug)]

@@ -28,7 +28,7 @@ use anyhow::{Context as _, bail};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use clap::Args;
-use ecert_store::Snapshot;
+use ecert_store::{Snapshot, Store};
 use ecert_store::blob::{BlobStore, sha256_hex};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -36,7 +36,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::NodeArgs;
-use crate::node::{self, HUB_KEYS_DIR};
+use crate::node::{self, HUB_KEYS_DIR, OpenMode};
 
 /// Value of the header's `format` member.
 pub const ARCHIVE_FORMAT: &str = "ecert-hub-archive";
@@ -58,6 +58,11 @@ pub struct ExportArgs {
     /// private keys. An existing file is not overwritten.
     #[arg(long = "out", value_name = "FILE")]
     out: PathBuf,
+    /// Write the archive even when the blob store lacks files of documents
+    /// whose country keeps files at the hub (data policy `full`). The
+    /// archive lists them as missing, and the target hub will not have them.
+    #[arg(long)]
+    allow_missing_files: bool,
 }
 
 #[derive(Args, Debug)]
@@ -67,6 +72,11 @@ pub struct ImportArgs {
     /// Archive file written by `ecert-hub export`.
     #[arg(long = "in", value_name = "FILE")]
     input: PathBuf,
+    /// Import an archive that lists files of documents with data policy
+    /// `full` as missing, which `export --allow-missing-files` writes. The
+    /// target hub will not have those files.
+    #[arg(long)]
+    allow_missing_files: bool,
 }
 
 /// One line of the archive.
@@ -121,12 +131,13 @@ impl HubKeyFile {
 /// Applies pending migrations and prints the schema version.
 pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
     let node = &args.node;
-    if node.database_url.is_none() {
+    if node.database_url().is_none() {
         node::create_private_dir(&node.data_dir)
             .with_context(|| format!("cannot create data directory {} (ECERT_DATA_DIR)", node.data_dir.display()))?;
     }
-    let store = node::open_store(node).await?;
-    let version = store.schema_version().await.context("cannot read the schema version")?;
+    let store = node::open_store(node, OpenMode::CreateDatabase).await?;
+    let version = store.schema_version().await.context("cannot read the schema version");
+    let version = node::finish(&*store, version).await?;
     tracing::info!(backend = backend_name(node), schema_version = version, "database schema is up to date");
     println!("{version}");
     Ok(())
@@ -134,14 +145,13 @@ pub async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
 
 /// Writes the archive and prints the snapshot digest.
 pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
+    let store = node::open_store(&args.node, OpenMode::Existing).await?;
+    let outcome = export_from(&args, &*store).await;
+    node::finish(&*store, outcome).await
+}
+
+async fn export_from(args: &ExportArgs, store: &dyn Store) -> anyhow::Result<()> {
     let node = &args.node;
-    if node.database_url.is_none() && !node.data_dir.join(node::DATABASE_FILE).exists() {
-        bail!(
-            "no hub database found at {}; pass the --data-dir of an existing hub, or --database-url",
-            node.data_dir.join(node::DATABASE_FILE).display()
-        );
-    }
-    let store = node::open_store(node).await?;
     let blobs = node::open_blobs(node)?;
     let hub_keys = read_hub_keys(&node.data_dir.join(HUB_KEYS_DIR))?;
     if hub_keys.is_empty() {
@@ -156,15 +166,23 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
     let mut present = Vec::new();
     let mut missing_blobs = Vec::new();
     for sha256 in snapshot.referenced_blobs() {
-        if blobs.exists(&sha256).await.with_context(|| format!("cannot look up blob {sha256}"))? {
+        let exists = blobs
+            .exists(&sha256)
+            .await
+            .with_context(|| format!("cannot look up blob {sha256} in {}", node::describe_blobs(node)))?;
+        if exists {
             present.push(sha256);
         } else {
             missing_blobs.push(sha256);
         }
     }
-    if !missing_blobs.is_empty() {
-        tracing::warn!(count = missing_blobs.len(), "documents refer to files that the blob store does not have; the archive lists them as missing");
-    }
+    check_missing_files(&snapshot, &missing_blobs, args.allow_missing_files, || {
+        format!(
+            "{}. Check that ECERT_BLOB_URL (--blob-url) names the blob store of the source hub, \
+             or pass --allow-missing-files to export without these files",
+            node::describe_blobs(node)
+        )
+    })?;
 
     let header = Header {
         format: ARCHIVE_FORMAT.into(),
@@ -193,6 +211,46 @@ pub async fn export(args: ExportArgs) -> anyhow::Result<()> {
 
     tracing::info!(file = %args.out.display(), blobs = blob_count, hub_keys = key_count, digest = %digest, "exported the hub");
     println!("{digest}");
+    Ok(())
+}
+
+/// Checks the files that documents refer to but that are not available.
+/// Files of documents whose country has data policy `metadata_only` are
+/// expected to be missing, because they stay in the national system. Any
+/// other missing file fails the command unless `allow` is set, with a
+/// message that ends with `fix()`.
+fn check_missing_files(snapshot: &Snapshot, missing: &[String], allow: bool, fix: impl FnOnce() -> String) -> anyhow::Result<()> {
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let metadata_only: BTreeSet<&str> = snapshot
+        .countries
+        .iter()
+        .filter(|country| country.data_policy == "metadata_only")
+        .map(|country| country.code.as_str())
+        .collect();
+    let kept_at_hub: BTreeSet<&str> = snapshot
+        .documents
+        .iter()
+        .filter(|document| !metadata_only.contains(document.country.as_str()))
+        .flat_map(|document| [document.file_sha256.as_deref(), document.stamped_sha256.as_deref()])
+        .flatten()
+        .collect();
+    let unexpected = missing.iter().filter(|sha256| kept_at_hub.contains(sha256.as_str())).count();
+    let expected = missing.len() - unexpected;
+    if expected > 0 {
+        tracing::info!(count = expected, "files of documents of metadata_only countries are not at the hub and are listed as missing");
+    }
+    if unexpected == 0 {
+        return Ok(());
+    }
+    if !allow {
+        bail!("{unexpected} document file(s) of countries with data policy `full` are missing from {}", fix());
+    }
+    tracing::warn!(
+        count = unexpected,
+        "document files of countries with data policy `full` are missing; continuing because of --allow-missing-files"
+    );
     Ok(())
 }
 
@@ -267,13 +325,34 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
     let existing_keys = read_hub_keys(&keys_dir)?;
     let write_keys = check_hub_keys(&keys_dir, &existing_keys, &archive.hub_keys)?;
 
+    check_missing_files(&archive.snapshot, &archive.header.missing_blobs, args.allow_missing_files, || {
+        format!(
+            "the archive {}, because the blob store of the source hub did not have them when it was exported. \
+             Export again with the source hub's ECERT_BLOB_URL, or pass --allow-missing-files to import without these files",
+            args.input.display()
+        )
+    })?;
+
     // 2. Open the target and reject a database that has rows. Every write
     //    through the store appends an event, so an empty event log is a
     //    cheap first check. The import repeats the check on every table
     //    inside its transaction.
     node::create_private_dir(&node.data_dir)
         .with_context(|| format!("cannot create data directory {} (ECERT_DATA_DIR)", node.data_dir.display()))?;
-    let store = node::open_store(node).await?;
+    let store = node::open_store(node, OpenMode::CreateDatabase).await?;
+    let outcome = import_into(&args, &*store, archive, &keys_dir, write_keys).await;
+    node::finish(&*store, outcome).await
+}
+
+/// Steps 2 to 6 of [`import`], on the opened target database.
+async fn import_into(
+    args: &ImportArgs,
+    store: &dyn Store,
+    archive: CheckedArchive,
+    keys_dir: &Path,
+    write_keys: bool,
+) -> anyhow::Result<()> {
+    let node = &args.node;
     if !store.list_events(None, 0, 1).await.context("cannot read the target database")?.is_empty() {
         bail!(
             "the target database is not empty: its event log has entries; import into a new, empty database \
@@ -287,7 +366,7 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
     let blob_count = write_blobs(&args.input, blobs).await?;
 
     // 4. Hub keys, removed again if the database import fails.
-    let written_keys = if write_keys { write_hub_keys(&keys_dir, &archive.hub_keys)? } else { Vec::new() };
+    let written_keys = if write_keys { write_hub_keys(keys_dir, &archive.hub_keys)? } else { Vec::new() };
 
     // 5. The database, in one transaction.
     if let Err(error) = store.import_snapshot(&archive.snapshot).await {
@@ -299,10 +378,20 @@ pub async fn import(args: ImportArgs) -> anyhow::Result<()> {
         return Err(anyhow::Error::new(error).context("cannot import the snapshot into the target database"));
     }
 
-    let digest = archive.header.snapshot_digest;
+    // 6. Read the target back, so that the printed digest describes what
+    //    the target database holds, not what the archive promised.
+    let digest = store.export_snapshot().await.context("cannot read the target database back after the import")?.digest();
+    if digest != archive.header.snapshot_digest {
+        bail!(
+            "the target database holds content with digest {digest} after the import, but the archive's digest is {}; \
+             do not start nodes on this target",
+            archive.header.snapshot_digest
+        );
+    }
     tracing::info!(
         file = %args.input.display(),
         blobs = blob_count,
+        missing_files = archive.header.missing_blobs.len(),
         hub_keys_written = written_keys.len(),
         digest = %digest,
         "imported the hub"
@@ -529,7 +618,7 @@ fn write_hub_keys(dir: &Path, keys: &[HubKeyFile]) -> anyhow::Result<Vec<PathBuf
 }
 
 fn backend_name(node: &NodeArgs) -> &'static str {
-    match node.database_url.as_deref().and_then(|url| url.split_once("://")).map(|(scheme, _)| scheme) {
+    match node.database_url().and_then(|url| url.split_once("://")).map(|(scheme, _)| scheme) {
         Some(scheme) if scheme.eq_ignore_ascii_case("postgres") || scheme.eq_ignore_ascii_case("postgresql") => "postgres",
         _ => "sqlite",
     }

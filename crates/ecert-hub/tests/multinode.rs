@@ -247,11 +247,15 @@ fn public_jwk(key: &SigningKey) -> Value {
     json!({"kty": "OKP", "crv": "Ed25519", "x": b64url(key.verifying_key().as_bytes())})
 }
 
-/// Registers the parties with `ecert-hub admin`: two countries with a
-/// national admin each, the hub operator, and one CAB per country with an
-/// accreditation for HS 6907, a signing key and an issuer token.
+/// Creates the first hub key, then registers the parties with `ecert-hub
+/// admin`: two countries with a national admin each, the hub operator, and
+/// one CAB per country with an accreditation for HS 6907, a signing key and
+/// an issuer token. The key is created before the nodes start, because
+/// nodes that start together on a directory without a key would each create
+/// their own.
 fn bootstrap(data_dir: &Path, database_url: &str, key_dir: &Path) -> Parties {
     let run = |args: &[&str]| admin(data_dir, database_url, args);
+    run(&["rotate-hub-key"]);
     run(&["add-country", "--code", "UZ", "--name", "Uzbekistan", "--track", "A"]);
     run(&["add-country", "--code", "KG", "--name", "Kyrgyzstan", "--track", "A"]);
 

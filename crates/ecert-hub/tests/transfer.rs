@@ -243,6 +243,7 @@ fn import_rejects_non_empty_database() {
 
     // Another hub with its own hub key: the keys differ, so nothing is written.
     let other = root.path().join("other");
+    run_ok(&["admin", "--data-dir", path(&other), "rotate-hub-key"]);
     run_ok(&["admin", "--data-dir", path(&other), "add-country", "--code", "UZ", "--name", "Uzbekistan", "--track", "A"]);
     let other_before = root.path().join("other-before.jsonl");
     let other_digest = run_ok(&["export", "--data-dir", path(&other), "--out", path(&other_before)]);

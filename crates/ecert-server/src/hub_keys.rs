@@ -41,30 +41,52 @@ pub struct HubKeys {
 }
 
 impl HubKeys {
-    /// Loads every key in `dir`, creating a first key when there is none.
+    /// Loads every key in `dir`, creating the directory (mode 0700) and a
+    /// first key when there is none. Only the commands that attest documents
+    /// (`serve`, `demo`) call it, so that a bootstrap command run before the
+    /// keys are copied to a node does not leave a key of its own there.
     pub fn load_or_create(dir: &Path) -> Result<Self, HubKeyError> {
+        create_private_dir(dir).map_err(|source| HubKeyError::Io { path: dir.to_path_buf(), source })?;
+        let mut keys = Self::read_dir(dir)?;
+        if keys.is_empty() {
+            let key = Self::create(dir)?;
+            tracing::info!(
+                kid = %key.kid,
+                dir = %dir.display(),
+                "no hub key found; created a new one. Copy this directory to every other node before it starts"
+            );
+            keys.push(key);
+        }
+        log_loaded(dir, &keys);
+        Ok(HubKeys { keys })
+    }
+
+    /// Loads every key in `dir` without creating a directory or key, for
+    /// commands that never attest a document. A missing directory gives an
+    /// empty set, which [`HubKeys::sign`] cannot use.
+    pub fn load_existing(dir: &Path) -> Result<Self, HubKeyError> {
+        let keys = if dir.exists() { Self::read_dir(dir)? } else { Vec::new() };
+        log_loaded(dir, &keys);
+        Ok(HubKeys { keys })
+    }
+
+    fn read_dir(dir: &Path) -> Result<Vec<HubKey>, HubKeyError> {
         let io = |source| HubKeyError::Io { path: dir.to_path_buf(), source };
-        std::fs::create_dir_all(dir).map_err(io)?;
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(io)?
             .filter_map(|entry| entry.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|e| e == "jwk"))
             .collect();
         files.sort();
-
-        let mut keys = Vec::new();
-        for path in files {
-            keys.push(Self::read(&path)?);
-        }
-        if keys.is_empty() {
-            keys.push(Self::create(dir)?);
-        }
-        Ok(HubKeys { keys })
+        files.iter().map(|path| Self::read(path)).collect()
     }
 
     /// Adds a new signing key; older keys keep verifying.
     pub fn rotate(dir: &Path) -> Result<String, HubKeyError> {
-        Ok(Self::create(dir)?.kid)
+        create_private_dir(dir).map_err(|source| HubKeyError::Io { path: dir.to_path_buf(), source })?;
+        let key = Self::create(dir)?;
+        tracing::info!(kid = %key.kid, dir = %dir.display(), "created a new hub key");
+        Ok(key.kid)
     }
 
     fn read(path: &Path) -> Result<HubKey, HubKeyError> {
@@ -106,9 +128,13 @@ impl HubKeys {
         Ok(HubKey { kid, public, signing })
     }
 
+    /// Returns the newest key.
+    ///
+    /// NOTE: panics on a set from [`HubKeys::load_existing`] of an empty
+    /// directory. Only `admin` commands load keys that way, and none of
+    /// them attests a document.
     pub fn current(&self) -> &HubKey {
-        // `load_or_create` guarantees at least one key.
-        self.keys.last().expect("hub keys are never empty")
+        self.keys.last().expect("no hub key is loaded: the hub was opened without creating one")
     }
 
     pub fn get(&self, kid: &str) -> Option<&HubKey> {
@@ -147,6 +173,27 @@ pub enum HubAttestationError {
     UnknownKey(String),
     #[error(transparent)]
     Jose(JoseError),
+}
+
+/// Logs the ids of the loaded keys, so that nodes with different key sets
+/// show it in their start logs.
+fn log_loaded(dir: &Path, keys: &[HubKey]) {
+    let kids: Vec<&str> = keys.iter().map(|key| key.kid.as_str()).collect();
+    tracing::info!(dir = %dir.display(), count = kids.len(), kids = ?kids, "loaded hub keys");
+}
+
+/// Creates `dir` with mode 0700 on Unix, because it holds private keys. An
+/// existing directory keeps its mode.
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::create_dir_all(dir)
+    }
 }
 
 fn public_jwk(signing: &SigningKey) -> PublicJwk {

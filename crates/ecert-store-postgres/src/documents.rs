@@ -324,7 +324,7 @@ pub async fn change_status(store: &PgStore, change: &StatusChangeRecord, actor: 
 }
 
 pub async fn history(pool: &PgPool, hub_id: HubId) -> StoreResult<Vec<StatusChangeRecord>> {
-    let rows = sqlx::query("SELECT * FROM status_changes WHERE hub_id = $1 ORDER BY recorded_at, seq")
+    let rows = sqlx::query("SELECT * FROM status_changes WHERE hub_id = $1 ORDER BY seq")
         .bind(hub_id.to_string())
         .fetch_all(pool)
         .await

@@ -32,7 +32,7 @@ use async_trait::async_trait;
 use ecert_core::{CountryCode, HubId};
 use ecert_store::*;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{Connection as _, PgConnection, PgPool, Postgres, Transaction};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -45,7 +45,16 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
+    /// Settings of the pool's connections, for the separate connection that
+    /// [`PgStore::probe`] opens to find why the pool cannot connect.
+    connect: PgConnectOptions,
+    max_connections: u32,
 }
+
+/// How long [`Store::ping`] waits for `SELECT 1` on a pooled connection, and
+/// then for a separate probe connection. Together they stay under the 2 s
+/// that the health check allows.
+const PING_TIMEOUT: Duration = Duration::from_millis(900);
 
 /// Pool settings of the PostgreSQL store.
 #[derive(Debug, Clone)]
@@ -92,14 +101,25 @@ impl PgStore {
         if let Some(timeout) = options.statement_timeout {
             connect = connect.options([("statement_timeout", format!("{}ms", timeout.as_millis()))]);
         }
+        // The pool retries a failed connect until its acquire timeout and
+        // then reports only "pool timed out", so one connection is opened
+        // first to report the real cause (refused, unknown host, password).
+        probe(&connect, options.acquire_timeout).await?;
+
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)
-            .connect_with(connect)
+            .connect_with(connect.clone())
             .await
             .map_err(backend)?;
         MIGRATOR.run(&pool).await.map_err(backend)?;
-        Ok(PgStore { pool })
+        Ok(PgStore { pool, connect, max_connections: options.max_connections })
+    }
+
+    /// Opens and closes one connection outside the pool, within
+    /// [`PING_TIMEOUT`], and returns why it failed.
+    async fn probe(&self) -> Result<(), StoreError> {
+        probe(&self.connect, PING_TIMEOUT).await
     }
 
     /// The newest applied migration version.
@@ -116,10 +136,52 @@ impl PgStore {
     }
 }
 
+/// Opens and closes one connection with `connect` within `timeout`. The
+/// error names the server's host and port and the cause, but not the user
+/// name or password.
+async fn probe(connect: &PgConnectOptions, timeout: Duration) -> Result<(), StoreError> {
+    let server = format!("{}:{}", connect.get_host(), connect.get_port());
+    let cannot_connect = |cause: String| StoreError::Backend(format!("cannot connect to the PostgreSQL server at {server}: {cause}").into());
+    match tokio::time::timeout(timeout, PgConnection::connect_with(connect)).await {
+        Ok(Ok(connection)) => {
+            // A failed Terminate message only means the server closed first.
+            let _ = connection.close().await;
+            Ok(())
+        }
+        Ok(Err(error)) => Err(cannot_connect(error.to_string())),
+        Err(_) => Err(cannot_connect(format!("no connection within {} ms", timeout.as_millis()))),
+    }
+}
+
 #[async_trait]
 impl Store for PgStore {
+    /// Runs `SELECT 1` on a pooled connection. When every pooled connection
+    /// is in use, or the query fails or takes longer than [`PING_TIMEOUT`],
+    /// a separate connection tells a busy pool ([`PoolBusy`]) from an
+    /// unreachable server, whose error names the cause.
     async fn ping(&self) -> StoreResult<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(backend)?;
+        if self.pool.size() >= self.max_connections && self.pool.num_idle() == 0 {
+            self.probe().await?;
+            return Err(StoreError::Backend(Box::new(PoolBusy { max_connections: self.max_connections })));
+        }
+        let query = sqlx::query("SELECT 1").execute(&self.pool);
+        match tokio::time::timeout(PING_TIMEOUT, query).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(error)) => {
+                self.probe().await?;
+                Err(backend(error))
+            }
+            Err(_) => {
+                self.probe().await?;
+                Err(StoreError::Backend(
+                    format!("SELECT 1 took longer than {} ms, though a new connection succeeded", PING_TIMEOUT.as_millis()).into(),
+                ))
+            }
+        }
+    }
+
+    async fn close(&self) -> StoreResult<()> {
+        self.pool.close().await;
         Ok(())
     }
 

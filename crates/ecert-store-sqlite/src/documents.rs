@@ -320,7 +320,7 @@ pub async fn change_status(store: &SqliteStore, change: &StatusChangeRecord, act
 }
 
 pub async fn history(pool: &SqlitePool, hub_id: HubId) -> StoreResult<Vec<StatusChangeRecord>> {
-    let rows = sqlx::query("SELECT * FROM status_changes WHERE hub_id = $1 ORDER BY recorded_at, rowid")
+    let rows = sqlx::query("SELECT * FROM status_changes WHERE hub_id = $1 ORDER BY rowid")
         .bind(hub_id.to_string())
         .fetch_all(pool)
         .await

@@ -46,21 +46,25 @@ pub struct SqliteStore {
 pub struct SqliteOptions {
     pub max_connections: u32,
     pub busy_timeout: Duration,
+    /// Creates the database file when it does not exist. Commands that only
+    /// read a hub set it to `false`, so that a mistyped path fails instead
+    /// of reading a new, empty database.
+    pub create_if_missing: bool,
 }
 
 impl Default for SqliteOptions {
     fn default() -> Self {
-        SqliteOptions { max_connections: 8, busy_timeout: Duration::from_secs(10) }
+        SqliteOptions { max_connections: 8, busy_timeout: Duration::from_secs(10), create_if_missing: true }
     }
 }
 
 impl SqliteStore {
-    /// Opens (creating if missing) the database file at `path` and applies
-    /// pending migrations.
+    /// Opens the database file at `path`, creating it if missing unless
+    /// `options.create_if_missing` is false, and applies pending migrations.
     pub async fn open(path: &Path, options: SqliteOptions) -> Result<Self, StoreError> {
         let connect = SqliteConnectOptions::new()
             .filename(path)
-            .create_if_missing(true)
+            .create_if_missing(options.create_if_missing)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
@@ -68,11 +72,11 @@ impl SqliteStore {
         Self::connect(connect, options).await
     }
 
-    /// Opens a database from a `sqlite://` URL.
+    /// Opens a database from a `sqlite://` URL, like [`SqliteStore::open`].
     pub async fn open_url(url: &str, options: SqliteOptions) -> Result<Self, StoreError> {
         let connect = SqliteConnectOptions::from_str(url)
             .map_err(backend)?
-            .create_if_missing(true)
+            .create_if_missing(options.create_if_missing)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
@@ -81,6 +85,7 @@ impl SqliteStore {
     }
 
     async fn connect(connect: SqliteConnectOptions, options: SqliteOptions) -> Result<Self, StoreError> {
+        check_path(connect.get_filename(), options.create_if_missing)?;
         let pool = SqlitePoolOptions::new()
             .max_connections(options.max_connections)
             .connect_with(connect)
@@ -100,9 +105,52 @@ impl SqliteStore {
         Ok(version.unwrap_or(0))
     }
 
+    /// Copies every committed page of the write-ahead log into the database
+    /// file and truncates the log (`PRAGMA wal_checkpoint(TRUNCATE)`), then
+    /// closes the pool. SQLite deletes `-wal` and `-shm` when the last
+    /// connection closes, so after a clean stop the database file alone is a
+    /// complete copy.
+    pub async fn close(&self) -> Result<(), StoreError> {
+        let checkpoint = sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)").fetch_one(&self.pool).await;
+        self.pool.close().await;
+        let (busy, log_pages, checkpointed_pages) = checkpoint.map_err(backend)?;
+        if busy != 0 {
+            return Err(StoreError::Backend(
+                format!(
+                    "the WAL checkpoint at close was blocked by another connection: {checkpointed_pages} of {log_pages} pages copied; \
+                     the database file is complete only together with its -wal file"
+                )
+                .into(),
+            ));
+        }
+        Ok(())
+    }
+
     async fn write(&self) -> Result<Transaction<'static, Sqlite>, StoreError> {
         self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)
     }
+}
+
+/// Rejects a missing database file when it may not be created, and a
+/// missing directory, with messages that name the path. SQLite itself
+/// reports both as "unable to open database file".
+fn check_path(path: &Path, create_if_missing: bool) -> Result<(), StoreError> {
+    if path.as_os_str().is_empty() || path == Path::new(":memory:") {
+        return Ok(());
+    }
+    let missing = |message: String| Err(StoreError::Backend(message.into()));
+    if let Some(dir) = path.parent().filter(|dir| !dir.as_os_str().is_empty())
+        && !dir.is_dir()
+    {
+        return missing(format!(
+            "the directory {} of the SQLite database file does not exist; create it first or correct the path",
+            dir.display()
+        ));
+    }
+    if !create_if_missing && !path.exists() {
+        return missing(format!("the SQLite database file {} does not exist; correct the path", path.display()));
+    }
+    Ok(())
 }
 
 #[async_trait]
@@ -110,6 +158,10 @@ impl Store for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await.map_err(backend)?;
         Ok(())
+    }
+
+    async fn close(&self) -> StoreResult<()> {
+        SqliteStore::close(self).await
     }
 
     async fn upsert_country(&self, country: &Country, actor: Actor) -> StoreResult<()> {

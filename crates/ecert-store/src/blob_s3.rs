@@ -27,11 +27,13 @@
 //! show the access key id, as AWS's own errors do.
 
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use object_store::aws::{AmazonS3, AmazonS3Builder, Checksum};
 use object_store::path::Path;
-use object_store::{ObjectStoreExt as _, PutPayload};
+use object_store::{ClientOptions, ObjectStore as _, ObjectStoreExt as _, PutPayload, RetryConfig};
 
 use crate::blob::{BlobError, BlobStore, check_id, sha256_hex};
 
@@ -223,13 +225,41 @@ impl S3Credentials {
     }
 }
 
+/// Time limits of the requests to the object store. Without them the
+/// client retries a server that accepts connections but never answers for
+/// 3 minutes (the `object_store` 0.14 default), long after the HTTP client
+/// or load balancer in front of the hub has given up.
+#[derive(Debug, Clone)]
+pub struct S3Timeouts {
+    /// Time to open a TCP connection. Default 5 s.
+    pub connect: Duration,
+    /// Time for one request, from sending it to the end of the response
+    /// body. Default 30 s.
+    pub request: Duration,
+    /// Time after the first attempt after which failed requests are no
+    /// longer retried. Default 30 s.
+    pub retry: Duration,
+}
+
+impl Default for S3Timeouts {
+    fn default() -> Self {
+        S3Timeouts { connect: Duration::from_secs(5), request: Duration::from_secs(30), retry: Duration::from_secs(30) }
+    }
+}
+
 /// Blobs as objects in an S3 bucket, at `{prefix}/{first two hex}/{sha256}`.
 pub struct S3BlobStore {
     client: AmazonS3,
     bucket: String,
+    /// Base URL of the server, for error messages.
+    endpoint: String,
     prefix: Path,
     /// Secret key and session token, removed from the text of remote errors.
     secrets: Vec<String>,
+    /// Set once a listing of the bucket has succeeded. Until then a missing
+    /// object makes the store check that the bucket exists, because S3
+    /// answers 404 for a missing bucket as for a missing object.
+    bucket_found: AtomicBool,
 }
 
 impl fmt::Debug for S3BlobStore {
@@ -250,15 +280,24 @@ impl S3BlobStore {
         Self::new(location, credentials)
     }
 
-    /// Builds the client. No request is sent, so a wrong endpoint or
-    /// missing bucket shows only at the first operation.
+    /// Builds the client with the default [`S3Timeouts`]. No request is
+    /// sent, so a wrong endpoint or missing bucket shows only at the first
+    /// operation.
     pub fn new(location: S3Location, credentials: S3Credentials) -> Result<Self, BlobError> {
+        Self::with_timeouts(location, credentials, S3Timeouts::default())
+    }
+
+    /// Builds the client with the given time limits.
+    pub fn with_timeouts(location: S3Location, credentials: S3Credentials, timeouts: S3Timeouts) -> Result<Self, BlobError> {
         let secrets: Vec<String> = [Some(&credentials.secret_access_key), credentials.session_token.as_ref()]
             .into_iter()
             .flatten()
             .cloned()
             .collect();
+        // The client options come first, because `with_client_options`
+        // replaces all of them, `allow_http` included.
         let mut builder = AmazonS3Builder::new()
+            .with_client_options(ClientOptions::new().with_connect_timeout(timeouts.connect).with_timeout(timeouts.request))
             .with_bucket_name(&location.bucket)
             .with_region(&location.region)
             .with_allow_http(location.allow_http)
@@ -267,7 +306,8 @@ impl S3BlobStore {
             // whose bytes changed in transit. moto 5.2 does not check it.
             .with_checksum_algorithm(Checksum::SHA256)
             .with_access_key_id(credentials.access_key_id)
-            .with_secret_access_key(credentials.secret_access_key);
+            .with_secret_access_key(credentials.secret_access_key)
+            .with_retry(RetryConfig { retry_timeout: timeouts.retry, ..RetryConfig::default() });
         if let Some(token) = credentials.session_token {
             builder = builder.with_token(token);
         }
@@ -279,7 +319,26 @@ impl S3BlobStore {
 
         let prefix = Path::parse(&location.prefix)
             .map_err(|e| BlobError::InvalidConfig(format!("invalid S3 key prefix {:?}: {e}", location.prefix)))?;
-        Ok(S3BlobStore { client, bucket: location.bucket, prefix, secrets })
+        let endpoint = location.endpoint.clone().unwrap_or_else(|| format!("https://s3.{}.amazonaws.com", location.region));
+        Ok(S3BlobStore { client, bucket: location.bucket, endpoint, prefix, secrets, bucket_found: AtomicBool::new(false) })
+    }
+
+    /// Called when an object is missing: checks once per process, by
+    /// listing the key prefix, that the bucket exists and can be read, so
+    /// that a wrong bucket name fails as an error that names the bucket and
+    /// endpoint instead of looking like missing files.
+    async fn check_bucket(&self, operation: &'static str, key: &Path) -> Result<(), BlobError> {
+        if self.bucket_found.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        match self.client.list_with_delimiter(Some(&self.prefix)).await {
+            Ok(_) => {
+                self.bucket_found.store(true, Ordering::Relaxed);
+                Ok(())
+            }
+            // The HTTP layer logs the error of a failed request with its cause.
+            Err(error) => Err(self.remote_error(operation, key, error)),
+        }
     }
 
     /// Object key of a blob whose id has passed `check_id`.
@@ -295,18 +354,22 @@ impl S3BlobStore {
         for secret in &self.secrets {
             message = message.replace(secret.as_str(), "<redacted>");
         }
-        BlobError::Remote { operation, object: format!("s3://{}/{key}", self.bucket), source: message.into() }
+        BlobError::Remote {
+            operation,
+            object: format!("s3://{}/{key} at {}", self.bucket, self.endpoint),
+            source: message.into(),
+        }
     }
 
-    /// Size of the object at `key`, or `None` when there is none (HEAD).
-    ///
-    /// NOTE: S3 returns 404 both for a missing object and for a missing
-    /// bucket, so with a wrong bucket name `get` and `exists` report the blob
-    /// as absent. Only `put` then fails, with the server's NoSuchBucket.
+    /// Size of the object at `key`, or `None` when there is none (HEAD). A
+    /// missing bucket is an error, not `None`.
     async fn object_size(&self, key: &Path) -> Result<Option<u64>, BlobError> {
         match self.client.head(key).await {
             Ok(meta) => Ok(Some(meta.size)),
-            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(object_store::Error::NotFound { .. }) => {
+                self.check_bucket("HEAD", key).await?;
+                Ok(None)
+            }
             Err(e) => Err(self.remote_error("HEAD", key, e)),
         }
     }
@@ -338,7 +401,10 @@ impl BlobStore for S3BlobStore {
 
         let response = match self.client.get(&key).await {
             Ok(response) => response,
-            Err(object_store::Error::NotFound { .. }) => return Err(BlobError::NotFound(sha256.to_owned())),
+            Err(object_store::Error::NotFound { .. }) => {
+                self.check_bucket("GET", &key).await?;
+                return Err(BlobError::NotFound(sha256.to_owned()));
+            }
             Err(e) => return Err(self.remote_error("GET", &key, e)),
         };
         let bytes = response.bytes().await.map_err(|e| self.remote_error("GET", &key, e))?;
@@ -468,7 +534,10 @@ mod tests {
         };
 
         let message = store.remote_error("GET", &key, source).to_string();
-        assert!(message.starts_with("object store GET of s3://bucket/prefix/ab/abcd failed: "), "{message}");
+        assert!(
+            message.starts_with("object store GET of s3://bucket/prefix/ab/abcd at https://s3.us-east-1.amazonaws.com failed: "),
+            "{message}"
+        );
         assert!(!message.contains("session-token-value"), "{message}");
         assert!(!message.contains("secret-key-value"), "{message}");
         assert!(message.contains("x-amz-security-token:<redacted>"), "{message}");

@@ -40,6 +40,15 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Source of a [`StoreError::Backend`] from [`Store::ping`] when the database
+/// accepts connections but every pooled connection of this node is in use.
+/// A health check can tell it from an unreachable database.
+#[derive(Debug, thiserror::Error)]
+#[error("all {max_connections} pooled database connections are in use; the database accepts new connections")]
+pub struct PoolBusy {
+    pub max_connections: u32,
+}
+
 /// Truncates a time to microseconds, the precision every backend stores, so
 /// that a value returned when it is written equals the value read back.
 pub fn stored_precision(t: time::OffsetDateTime) -> time::OffsetDateTime {
@@ -57,6 +66,13 @@ pub fn now() -> time::OffsetDateTime {
 pub trait Store: Send + Sync + 'static {
     /// Checks that the database responds.
     async fn ping(&self) -> StoreResult<()>;
+
+    /// Closes the connections at a clean stop. The SQLite store first moves
+    /// its write-ahead log into the database file, so that a copy of that
+    /// file alone is complete. The store must not be used afterwards.
+    async fn close(&self) -> StoreResult<()> {
+        Ok(())
+    }
 
     // Countries.
     async fn upsert_country(&self, country: &Country, actor: Actor) -> StoreResult<()>;
@@ -176,6 +192,9 @@ pub trait Store: Send + Sync + 'static {
     /// Applies a status change if the stored status is still `change.from`;
     /// otherwise `Conflict`, so concurrent changes are never lost silently.
     async fn change_document_status(&self, change: &StatusChangeRecord, actor: Actor) -> StoreResult<()>;
+    /// Status changes in the order they were applied. `recorded_at` comes
+    /// from the writing node's clock before its transaction, so two nodes'
+    /// changes may be applied in the other order than their `recorded_at`.
     async fn document_history(&self, hub_id: HubId) -> StoreResult<Vec<StatusChangeRecord>>;
     /// Records the SHA-256 of the stamped copy of a document's file.
     async fn set_stamped_file(&self, hub_id: HubId, stamped_sha256: &str, actor: Actor) -> StoreResult<()>;

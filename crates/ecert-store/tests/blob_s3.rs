@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ecert_store::blob::{BlobError, BlobStore, LocalBlobStore, open_blob_store, sha256_hex};
-use ecert_store::blob_s3::{S3BlobStore, S3Credentials, S3Location};
+use ecert_store::blob_s3::{S3BlobStore, S3Credentials, S3Location, S3Timeouts};
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::{ObjectStoreExt as _, PutPayload};
 
@@ -227,17 +227,44 @@ async fn check_truncated_object_repaired(store: &S3BlobStore, raw: &AmazonS3) {
     assert_eq!(store.get(&id).await.unwrap(), bytes, "get after put replaced the truncated object");
 }
 
-/// Checks that `put` into a bucket that does not exist fails with a remote
-/// error, without the secret key in its message.
+/// Checks that `put`, `get` and `exists` on a bucket that does not exist
+/// fail with a remote error that names the bucket and endpoint, without the
+/// secret key in its message, instead of reporting the blob as missing.
 async fn check_missing_bucket(server: &MotoServer) {
     let url = server.blob_url("ecert-no-such-bucket", PREFIX);
     let store = S3BlobStore::new(S3Location::parse(&url).unwrap(), test_credentials()).unwrap();
+    let endpoint = format!("http://{}", server.address);
 
-    let error = store.put(b"nowhere to go").await.unwrap_err();
-    let message = error.to_string();
-    assert!(matches!(error, BlobError::Remote { .. }), "put into a missing bucket: {error:?}");
-    assert!(message.contains("s3://ecert-no-such-bucket/hub/blobs/"), "{message}");
-    assert!(!message.contains(SECRET_ACCESS_KEY), "the message shows the secret key: {message}");
+    let put_error = store.put(b"nowhere to go").await.unwrap_err();
+    let get_error = store.get(&sha256_hex(b"never stored")).await.unwrap_err();
+    let exists_error = store.exists(&sha256_hex(b"never stored")).await.unwrap_err();
+
+    for (operation, error) in [("put", put_error), ("get", get_error), ("exists", exists_error)] {
+        let message = error.to_string();
+        assert!(matches!(error, BlobError::Remote { .. }), "{operation} in a missing bucket: {error:?}");
+        assert!(message.contains("s3://ecert-no-such-bucket/hub/blobs/"), "{operation}: {message}");
+        assert!(message.contains(&endpoint), "{operation}: the message does not name the endpoint: {message}");
+        assert!(!message.contains(SECRET_ACCESS_KEY), "{operation}: the message shows the secret key: {message}");
+    }
+}
+
+/// A server that accepts TCP connections but never answers makes requests
+/// fail after the configured time limits, not after minutes of retries.
+#[tokio::test]
+async fn s3_unresponsive_server_times_out() {
+    // The kernel completes connections into the backlog of a listener that
+    // never calls accept, so requests are sent and never answered.
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let url = format!("s3://{BUCKET}/{PREFIX}?endpoint=http://{}&allow_http=true", listener.local_addr().unwrap());
+    let timeouts =
+        S3Timeouts { connect: Duration::from_secs(1), request: Duration::from_secs(1), retry: Duration::from_secs(2) };
+    let store = S3BlobStore::with_timeouts(S3Location::parse(&url).unwrap(), test_credentials(), timeouts).unwrap();
+    let started = Instant::now();
+
+    let result = store.get(&sha256_hex(b"never answered")).await;
+
+    assert!(matches!(result, Err(BlobError::Remote { .. })), "get from a silent server: {result:?}");
+    assert!(started.elapsed() < Duration::from_secs(15), "get took {:?}", started.elapsed());
 }
 
 /// `open_blob_store` reads the credentials from the environment. Tests may
