@@ -737,7 +737,9 @@ async fn operator_manages_countries_and_language_choice_is_kept() {
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(page.location(), "/portal/admin/countries");
     let page = browser.get("/portal/admin/countries").await;
-    assert_has(&page.body, &["Страны-участницы", "C: только портал"]);
+    assert_has(&page.body, &["Страны-участницы", "C: только портал", "Только метаданные"]);
+    assert!(!page.body.contains("track-"), "an untranslated id is shown:\n{}", page.body);
+    assert!(!page.body.contains("datapolicy-"), "an untranslated id is shown:\n{}", page.body);
     // An off-site return path is not followed.
     let page = browser.post_form("/portal/language", &[("csrf", &csrf), ("lang", "en"), ("next", "https://evil.example/")]).await;
     assert_eq!(page.location(), "/portal");
@@ -895,4 +897,88 @@ async fn admin_resets_user_password() {
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     let mut kg_cab = Browser::new(&app, "en");
     kg_cab.login("kg.cab", PASSWORD).await;
+}
+
+#[tokio::test]
+async fn resubmission_with_other_pdf_rejected() {
+    let (app, _w) = setup().await;
+    let (hub_id, mut browser) = register_keyless_coc(&app, "KG.CB.2026.0012", &one_page_pdf("first")).await;
+    let form = browser.get("/portal/documents/new").await;
+    let fields = coc_fields("KG.CB.2026.0012");
+
+    // The same content with the same PDF is the same entry.
+    let page = browser.post_multipart("/portal/documents", multipart(&fields, &form.csrf(), Some(one_page_pdf("first")))).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(page.location(), format!("/portal/documents/{hub_id}?registered=again"));
+
+    // A different PDF is not dropped without a word.
+    let page = browser.post_multipart("/portal/documents", multipart(&fields, &form.csrf(), Some(one_page_pdf("second")))).await;
+    assert_eq!(page.status, StatusCode::CONFLICT, "{}", page.body);
+    assert!(page.body.contains(r#"id="f-pdf-error">Такие же данные уже зарегистрированы с другим файлом"#), "{}", page.body);
+    let record = app.hub.document(hub_id).await.unwrap();
+    assert_eq!(record.file_sha256.unwrap(), ecert_store::blob::sha256_hex(&one_page_pdf("first")));
+}
+
+#[tokio::test]
+async fn english_product_name_error_placed() {
+    let (app, _w) = setup().await;
+    let cab = keyless_cab(&app).await;
+    add_user(&app, cab.id, "kg.cab", Role::CabIssuer).await;
+    let mut browser = Browser::new(&app, "en");
+    browser.login("kg.cab", PASSWORD).await;
+    let form = browser.get("/portal/documents/new").await;
+    let mut fields = coc_fields("KG.CB.2026.0013");
+    for (name, value) in fields.iter_mut() {
+        if *name == "product_name_en" {
+            *value = "Tiles \u{202E}reversed".into();
+        }
+    }
+    let page = browser.post_multipart("/portal/documents", multipart(&fields, &form.csrf(), Some(one_page_pdf("en name")))).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains(r#"id="f-product_name_en-error""#), "{}", page.body);
+    assert!(!page.body.contains(r#"id="f-product_name_ru-error""#), "{}", page.body);
+}
+
+#[tokio::test]
+async fn status_reason_rejects_bidi_controls() {
+    let (app, _w) = setup().await;
+    let (hub_id, mut browser) = register_keyless_coc(&app, "KG.CB.2026.0014", &one_page_pdf("bidi")).await;
+    let csrf = browser.get(&format!("/portal/documents/{hub_id}")).await.csrf();
+    let path = format!("/portal/documents/{hub_id}/status");
+    let page = browser.post_form(&path, &[("csrf", &csrf), ("action", "suspend"), ("reason", "audit \u{202E}detsil")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.body);
+    assert!(page.body.contains(r#"id="f-reason-error""#), "{}", page.body);
+    // Line breaks in a reason are fine.
+    let page = browser.post_form(&path, &[("csrf", &csrf), ("action", "suspend"), ("reason", "Audit found:\r\nsamples fail")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+}
+
+#[tokio::test]
+async fn account_page_password_guessing_slowed() {
+    let (app, w) = setup().await;
+    add_user(&app, w.authority.id, "uz.admin", Role::NationalAdmin).await;
+    let mut browser = Browser::new(&app, "en");
+    browser.login("uz.admin", PASSWORD).await;
+    let csrf = browser.get("/portal/account").await.csrf();
+    let new_password = "a brand new long passphrase";
+    for attempt in 1..=4 {
+        let guess = format!("guess {attempt}");
+        let page = browser.post_form("/portal/account", &[("csrf", &csrf), ("current", &guess), ("new_password", new_password), ("repeat", new_password)]).await;
+        assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "attempt {attempt}");
+    }
+    let page = browser.post_form("/portal/account", &[("csrf", &csrf), ("current", PASSWORD), ("new_password", new_password), ("repeat", new_password)]).await;
+    assert_eq!(page.status, StatusCode::TOO_MANY_REQUESTS, "{}", page.body);
+    assert!(page.body.contains("Too many wrong passwords."), "{}", page.body);
+}
+
+#[tokio::test]
+async fn unknown_portal_path_is_html() {
+    let (app, w) = setup().await;
+    add_user(&app, w.authority.id, "uz.admin", Role::NationalAdmin).await;
+    let mut browser = Browser::new(&app, "ru");
+    browser.login("uz.admin", PASSWORD).await;
+    let page = browser.get("/portal/no/such/page").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(page.body.starts_with("<!DOCTYPE html>"), "{}", page.body);
+    assert!(page.body.contains("Не найдено"), "{}", page.body);
 }

@@ -132,7 +132,7 @@ fn service_failure(hub: &Hub, lang: Lang, section: &'static str, prefix: &str, e
 
 fn options<T: Copy>(hub: &Hub, lang: Lang, all: &[T], code: impl Fn(T) -> &'static str, prefix: &str) -> Vec<Value> {
     all.iter()
-        .map(|&item| context! { value => code(item), label => hub.pages.text(lang, &format!("{prefix}{}", code(item).replace('/', "").replace(' ', "-").to_lowercase())) })
+        .map(|&item| context! { value => code(item), label => hub.pages.text(lang, &format!("{prefix}{}", code(item))) })
         .collect()
 }
 
@@ -381,7 +381,13 @@ async fn organisation_page(hub: &Hub, user: &PortalUser, id: &str, status: Statu
     let standards: Vec<Value> = AccreditationStandard::ALL
         .iter()
         .filter(|s| org.kind.is_cab() || **s == AccreditationStandard::Designation)
-        .map(|s| context! { value => s.as_str(), label => s.as_str() })
+        .map(|s| {
+            let label = match s {
+                AccreditationStandard::Designation => hub.pages.text(lang, "acc-designation"),
+                other => other.as_str().to_owned(),
+            };
+            context! { value => s.as_str(), label => label }
+        })
         .collect();
     let purposes = options(hub, lang, KeyPurpose::ALL, KeyPurpose::as_str, "keypurpose-");
     let acc_statuses = options(hub, lang, AccreditationStatus::ALL, AccreditationStatus::as_str, "accstatus-");

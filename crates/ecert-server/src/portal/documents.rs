@@ -348,7 +348,7 @@ async fn build_credential(hub: &Hub, lang: Lang, values: &FormValues, issuer: &e
 
 /// Maps a field path of the credential to the form field that fills it.
 fn form_field(path: &str) -> &'static str {
-    const PATHS: [(&str, &str); 16] = [
+    const PATHS: [(&str, &str); 17] = [
         ("credentialSubject.nationalNumber", "national_number"),
         ("credentialSubject.issuedToParty.registeredId", "applicant_id"),
         ("credentialSubject.issuedToParty.country", "applicant_country"),
@@ -356,6 +356,7 @@ fn form_field(path: &str) -> &'static str {
         ("credentialSubject.manufacturer.registeredId", "manufacturer_id"),
         ("credentialSubject.manufacturer.country", "manufacturer_country"),
         ("credentialSubject.manufacturer", "manufacturer_name"),
+        ("credentialSubject.product.name.en", "product_name_en"),
         ("credentialSubject.product.name", "product_name_ru"),
         ("credentialSubject.product.model", "model"),
         ("credentialSubject.product.hsCodes", "hs_codes"),
@@ -368,6 +369,9 @@ fn form_field(path: &str) -> &'static str {
     ];
     if path.starts_with("validFrom") {
         return "issued_at";
+    }
+    if path == "pdf_base64" {
+        return "pdf";
     }
     PATHS.iter().find(|(prefix, _)| path.starts_with(prefix)).map_or("general", |(_, field)| field)
 }
@@ -386,6 +390,14 @@ fn field_messages(hub: &Hub, lang: Lang, error: &ApiError) -> (FieldMessages, Op
         if field != "general" {
             messages.entry(field.to_owned()).or_insert_with(|| detail(e));
         }
+    }
+    // An error without field details may still name one field, such as
+    // the file of a resubmission; its translated message goes there.
+    if error.detail.details.is_empty()
+        && let Some(field) = error.detail.field.as_deref().map(form_field).filter(|f| *f != "general")
+    {
+        messages.insert(field.to_owned(), error_text(hub, lang, error));
+        return (messages, None);
     }
     let unplaced = messages.is_empty() || error.detail.details.iter().any(|e| form_field(&e.field) == "general");
     (messages, unplaced.then(|| error_text(hub, lang, error)))

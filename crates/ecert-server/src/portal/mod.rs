@@ -121,6 +121,12 @@ pub fn router() -> Router<Arc<Hub>> {
         .route("/portal/documents/{hub_id}/label", get(documents::label))
         .route("/portal/verify", get(verify::form).post(verify::upload))
         .merge(admin::router())
+        .route("/portal/{*rest}", get(not_found))
+}
+
+/// Answers an unknown portal path with an HTML page, not the API's JSON.
+async fn not_found(axum::extract::State(hub): axum::extract::State<Arc<Hub>>, user: PortalUser) -> Response {
+    user.error_page(&hub, &ApiError::not_found("this portal page"), PORTAL_PATH)
 }
 
 /// The content security policy of every portal page: no script at all,

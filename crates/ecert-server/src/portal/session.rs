@@ -345,6 +345,19 @@ pub fn failure_delay(count: u32, free: u32, max: Duration) -> Duration {
     Duration::from_secs(1u64 << exponent).min(max)
 }
 
+/// Returns the whole seconds an attempt counted under `key` must still
+/// wait, zero when it may go ahead.
+async fn remaining_wait(hub: &Hub, key: &str, free: u32, max: Duration, now: time::OffsetDateTime) -> Result<u64, ecert_store::StoreError> {
+    let window = time::Duration::try_from(hub.config.portal.failure_window).unwrap_or(time::Duration::DAY);
+    let Some(failures) = hub.store.get_login_failures(key).await? else { return Ok(0) };
+    if failures.last_at + window <= now {
+        return Ok(0);
+    }
+    let until = failures.last_at + time::Duration::try_from(failure_delay(failures.count, free, max)).unwrap_or(time::Duration::ZERO);
+    let wait = Duration::try_from(until - now).unwrap_or(Duration::ZERO);
+    Ok(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
+}
+
 /// Returns a password hash to check unknown user names against, so that a
 /// wrong name takes as long as a wrong password.
 fn dummy_hash() -> &'static str {
@@ -410,22 +423,11 @@ async fn attempt_login(
     let account = account_key(username);
     let address = address_key(address);
     if !known_device {
-        let mut wait = Duration::ZERO;
-        for (key, free, max) in [
-            (&account, config.account_free_failures, config.account_max_delay),
-            (&address, config.address_free_failures, config.address_max_delay),
-        ] {
-            if let Some(failures) = hub.store.get_login_failures(key).await?
-                && failures.last_at + window > now
-            {
-                let until = failures.last_at + time::Duration::try_from(failure_delay(failures.count, free, max)).unwrap_or(time::Duration::ZERO);
-                if until > now {
-                    wait = wait.max(Duration::try_from(until - now).unwrap_or(Duration::ZERO));
-                }
-            }
-        }
-        if !wait.is_zero() {
-            return Ok(Attempt::Wait(wait.as_secs() + u64::from(wait.subsec_nanos() > 0)));
+        let wait = remaining_wait(hub, &account, config.account_free_failures, config.account_max_delay, now).await?.max(
+            remaining_wait(hub, &address, config.address_free_failures, config.address_max_delay, now).await?,
+        );
+        if wait > 0 {
+            return Ok(Attempt::Wait(wait));
         }
     }
 
@@ -611,11 +613,33 @@ pub async fn change_password(State(hub): State<Arc<Hub>>, user: PortalUser, form
         return response;
     }
     let lang = user.lang;
+    let config = &hub.config.portal;
+    let now = ecert_store::now();
+    // The current password is guessed no faster here than at the login form:
+    // the same per-account counter and delays apply.
+    let account = account_key(&user.user.username);
+    let wait = match remaining_wait(&hub, &account, config.account_free_failures, config.account_max_delay, now).await {
+        Ok(wait) => wait,
+        Err(error) => {
+            tracing::error!(error = %error, user_id = %user.user.id, "login failures could not be read");
+            return user.error_page(&hub, &crate::error::ApiError::internal(), "/portal/account");
+        }
+    };
+    let mut errors = std::collections::BTreeMap::new();
+    if wait > 0 {
+        let mut args = ecert_web::FluentArgs::new();
+        args.set("seconds", wait);
+        errors.insert("current", hub.pages.text_with(lang, "login-wait", &args));
+        return account_page(&hub, &user, StatusCode::TOO_MANY_REQUESTS, Some(Value::from(errors)));
+    }
     let hash = user.user.password_hash.clone();
     let current = form.current;
     let current_ok = tokio::task::spawn_blocking(move || verify_password(&current, &hash)).await.unwrap_or(false);
-    let mut errors = std::collections::BTreeMap::new();
     if !current_ok {
+        let window = time::Duration::try_from(config.failure_window).unwrap_or(time::Duration::DAY);
+        if let Err(error) = hub.store.add_login_failure(&account, now, now - window).await {
+            tracing::error!(error = %error, user_id = %user.user.id, "a failed password check could not be counted");
+        }
         errors.insert("current", hub.pages.text(lang, "account-current-wrong"));
     }
     if form.new_password.chars().count() < crate::service::parties::MIN_PASSWORD_CHARS {

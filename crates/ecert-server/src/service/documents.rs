@@ -33,6 +33,30 @@ pub struct Registered {
     pub created: bool,
 }
 
+/// Answers a resubmission of content that is already registered: the
+/// registered entry, unless the submission brings a different file, which
+/// would otherwise be dropped without a word.
+fn resubmission(existing: DocumentRecord, file: Option<&FileInput>) -> ApiResult<Registered> {
+    let given = match file {
+        Some(FileInput::Bytes(bytes)) => Some(sha256_hex(bytes)),
+        Some(FileInput::Reference { sha256, .. }) => Some(sha256.to_ascii_lowercase()),
+        None => None,
+    };
+    if let Some(given) = given {
+        let known = [existing.file_sha256.as_deref(), existing.stamped_sha256.as_deref()];
+        if !known.contains(&Some(given.as_str())) {
+            return Err(ApiError::conflict(
+                "registered_with_other_file",
+                format!("this content is already registered as {} with another file, or without one", existing.hub_id),
+            )
+            .field("pdf_base64")
+            .fix("to correct the document, register a re-issue whose credentialSubject.supersedes names the registered entry")
+            .context(serde_json::json!({ "hub_id": existing.hub_id.to_string() })));
+        }
+    }
+    Ok(Registered { record: existing, created: false })
+}
+
 /// Outcome of the signature check of a signed submission.
 struct Signer {
     key: KeyRecord,
@@ -70,7 +94,7 @@ impl Hub {
         // 4. Idempotency, conflicts and scope are shared with unsigned entries.
         let payload_sha256 = sha256_hex(&parsed.payload);
         if let Some(existing) = self.store.find_document_by_payload(issuer.id, &payload_sha256).await? {
-            return Ok(Registered { record: existing, created: false });
+            return resubmission(existing, file.as_ref());
         }
         let draft = Draft {
             content,
@@ -112,7 +136,7 @@ impl Hub {
         let payload = serde_json::to_vec(&content.to_credential()).map_err(|_| ApiError::internal())?;
         let payload_sha256 = sha256_hex(&payload);
         if let Some(existing) = self.store.find_document_by_payload(issuer.id, &payload_sha256).await? {
-            return Ok(Registered { record: existing, created: false });
+            return resubmission(existing, file.as_ref());
         }
         let draft = Draft {
             content,
@@ -437,6 +461,8 @@ impl Hub {
         let reason = reason.trim().to_owned();
         if reason.is_empty() || reason.chars().count() > 2000 {
             errors.push(FieldError::new("reason", "must say why, in 1-2000 characters"));
+        } else if let Err(problem) = ecert_core::document::check_text(&reason.replace(['\n', '\r', '\t'], " "), 2000) {
+            errors.push(FieldError::new("reason", problem));
         }
         // "Now" is taken after the history is read, so that a change another
         // node recorded meanwhile is not later than a change sent without a time.

@@ -143,6 +143,7 @@ error-pdf_not_stampable = The PDF could not be stamped: { $detail }
 error-file_registered_by_other_issuer = This PDF is already registered by another issuer.
 error-key_not_valid = The signing key does not count now: { $detail }
 error-unknown_key = The signing key is not registered: { $detail }
+error-registered_with_other_file = The same content is already registered with another file ({ $detail }). To correct the document, register a re-issue that replaces it.
 error-invalid_hub_id = This is not a valid hub ID: { $detail }
 
 ## Documents
@@ -300,6 +301,7 @@ org-accreditations = Accreditations and designations
 org-keys = Signing keys
 org-users = Portal users
 org-tokens = API tokens
+acc-designation = Designation by law
 acc-standard = Standard
 acc-body = Accreditation body or legal act
 acc-body-hint = For a designation, the legal act that designates the body.
