@@ -982,3 +982,56 @@ async fn unknown_portal_path_is_html() {
     assert!(page.body.starts_with("<!DOCTYPE html>"), "{}", page.body);
     assert!(page.body.contains("Не найдено"), "{}", page.body);
 }
+
+#[tokio::test]
+async fn admin_manages_keys_accreditations_tokens() {
+    let (app, w) = setup().await;
+    add_user(&app, w.authority.id, "uz.admin", Role::NationalAdmin).await;
+    let mut admin = Browser::new(&app, "en");
+    admin.login("uz.admin", PASSWORD).await;
+    let org_path = format!("/portal/admin/organisations/{}", w.cab.org.id);
+    let csrf = admin.get(&org_path).await.csrf();
+
+    // Upload a public key; a private key or garbage is refused beside the field.
+    let key = common::signing_key(42);
+    let jwk = common::public_jwk(&key).to_string();
+    let page = admin.post_form(&format!("{org_path}/keys"), &[("csrf", &csrf), ("key_jwk", "not json"), ("key_purpose", "document_signing")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains(r#"id="f-key_jwk-error""#), "{}", page.body);
+    let mut private = common::public_jwk(&key);
+    private["d"] = "c2VjcmV0".into();
+    let page = admin.post_form(&format!("{org_path}/keys"), &[("csrf", &csrf), ("key_jwk", &private.to_string()), ("key_purpose", "document_signing")]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", page.body);
+    let page = admin.post_form(&format!("{org_path}/keys"), &[("csrf", &csrf), ("key_jwk", &jwk), ("key_purpose", "document_signing"), ("key_valid_from", "2026-01-01")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let keys = app.hub.store.list_keys(w.cab.org.id).await.unwrap();
+    let added = keys.iter().find(|k| k.kid != w.cab.kid).expect("the uploaded key");
+    let page = admin.get(page.location()).await;
+    assert_has(&page.body, &["The key has been registered.", &added.kid]);
+
+    // Retire it.
+    let page = admin.post_form(&format!("/portal/admin/keys/{}/status", added.kid), &[("csrf", &csrf), ("to", "retired"), ("reason", "replaced")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    assert_eq!(app.hub.key(&added.kid).await.unwrap().validity.status.as_str(), "retired");
+
+    // Suspend the CAB's accreditation.
+    let accreditation = app.hub.store.list_accreditations(w.cab.org.id).await.unwrap()[0].id;
+    let page = admin.post_form(&format!("/portal/admin/accreditations/{accreditation}/status"), &[("csrf", &csrf), ("to", "suspended"), ("reason", "surveillance")]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let record = app.hub.store.get_accreditation(accreditation).await.unwrap().unwrap();
+    assert_eq!(record.accreditation.status_history.last().unwrap().1.as_str(), "suspended");
+
+    // Revoke the CAB's API token; the API then refuses it.
+    let token = app.hub.store.list_tokens(w.cab.org.id).await.unwrap()[0].id;
+    let page = admin.post_form(&format!("/portal/admin/tokens/{token}/revoke"), &[("csrf", &csrf)]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let response = app.client.get(format!("{}/api/v1/countries", app.base)).bearer_auth(&w.cab.token).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+
+    // The same actions are in the event log, with the admin's organisation as actor.
+    let events = app.hub.store.list_events(Some("UZ".parse().unwrap()), 0, 500).await.unwrap();
+    for kind in ["key.registered", "key.status_changed", "accreditation.status_changed", "token.revoked"] {
+        let event = events.iter().rev().find(|e| e.kind.as_str() == kind).unwrap_or_else(|| panic!("{kind} missing"));
+        assert_eq!(event.actor_org_id, Some(w.authority.id), "{kind}");
+    }
+}
