@@ -20,6 +20,14 @@ use crate::service::verification::{Request, Subject};
 
 const VERIFY_PATH: &str = "/portal/verify";
 
+/// Photo decodes that may run at once on this node.
+const DECODE_SLOTS: usize = 2;
+
+fn decode_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| tokio::sync::Semaphore::new(DECODE_SLOTS))
+}
+
 #[derive(Debug, Deserialize, Default)]
 pub struct VerifyQuery {
     id: Option<String>,
@@ -82,6 +90,11 @@ pub async fn upload(State(hub): State<Arc<Hub>>, user: PortalUser, multipart: Re
     match (pdf, photo) {
         (Some(pdf), _) => verify_subject(&hub, &user, Subject::File(pdf), Asked::Pdf).await,
         (None, Some(photo)) => {
+            // Decoding a large photo takes a core for up to seconds, so at
+            // most two run at once and further uploads wait their turn.
+            let Ok(_slot) = decode_slots().acquire().await else {
+                return user.error_page(&hub, &ApiError::internal(), VERIFY_PATH);
+            };
             let decoded = tokio::task::spawn_blocking(move || ecert_pdf::decode_qr_photo(&photo)).await;
             let texts = match decoded {
                 Ok(Ok(texts)) => texts,
