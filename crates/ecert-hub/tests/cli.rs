@@ -73,6 +73,23 @@ fn demo_seeds_five_countries_and_all_states() {
         assert!(cabs >= 2, "{country} has {cabs} CABs");
     }
     assert!(orgs.iter().all(|o| o["token"].as_str().is_some_and(|t| t.starts_with("ecert_"))));
+
+    // One portal user per role and country, and the hub operator.
+    let users = credentials["portal_users"].as_array().unwrap();
+    assert_eq!(users.len(), 21);
+    assert!(users.iter().any(|u| u["username"] == "operator" && u["role"] == "hub_operator" && u["country"].is_null()));
+    for country in ["UZ", "AZ", "KG", "PK", "TJ"] {
+        for role in ["national_admin", "cab_issuer", "customs_officer", "viewer"] {
+            let found = users.iter().filter(|u| u["country"] == country && u["role"] == role).count();
+            assert_eq!(found, 1, "{country} {role}");
+        }
+    }
+    for user in users {
+        let password = user["password"].as_str().unwrap_or("");
+        assert!(password.chars().count() >= 12, "{user}");
+    }
+    let passwords: std::collections::BTreeSet<&str> = users.iter().filter_map(|u| u["password"].as_str()).collect();
+    assert_eq!(passwords.len(), users.len(), "every demo password differs");
 }
 
 #[test]
