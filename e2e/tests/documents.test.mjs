@@ -155,7 +155,8 @@ test('CAB without a key registers a CoC with a PDF in Russian', async () => {
     assert.equal(fields.get('Национальный номер документа'), registered.nationalNumber);
     assert.equal(fields.get('Заявитель'), 'ОсОО «Тестовая керамика», 01234567890123 (KG)');
     assert.equal(fields.get('Изготовитель'), 'ЗАО «Кыргызский керамический завод», 98765432101234 (KG)');
-    assert.equal(fields.get('Продукция'), 'Glazed ceramic floor tiles; Плитка керамическая глазурованная для пола');
+    // The name in the page language comes first.
+    assert.equal(fields.get('Продукция'), 'Плитка керамическая глазурованная для пола; Glazed ceramic floor tiles');
     assert.equal(fields.get('Модель'), 'ПК-600 «Ала-Тоо»');
     assert.match(fields.get('Коды ТН ВЭД / ГС'), /^690721\b/);
     assert.equal(fields.get('Стандарты'), 'ГОСТ 13996-2019; ГОСТ 27180-2019');
