@@ -1035,3 +1035,38 @@ async fn admin_manages_keys_accreditations_tokens() {
         assert_eq!(event.actor_org_id, Some(w.authority.id), "{kind}");
     }
 }
+
+#[tokio::test]
+async fn cab_with_key_uploads_signed_credential() {
+    let (app, w) = setup().await;
+    add_user(&app, w.cab.org.id, "uz.cab", Role::CabIssuer).await;
+    let mut browser = Browser::new(&app, "en");
+    browser.login("uz.cab", PASSWORD).await;
+    let form = browser.get("/portal/documents/new").await;
+    let credential = common::credential("CB-0042", "CC", "UZ.CB.2026.0777");
+    let jws = common::sign_jws(&w.cab.key, &w.cab.kid, credential.to_string().as_bytes());
+    let pdf = one_page_pdf("signed");
+    let upload = reqwest::multipart::Form::new()
+        .text("csrf", form.csrf())
+        .part("jws_file", reqwest::multipart::Part::bytes(jws.into_bytes()).file_name("doc.jwt"))
+        .part("pdf", reqwest::multipart::Part::bytes(pdf.clone()).file_name("doc.pdf"));
+    let page = browser.post_multipart("/portal/documents", upload).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
+    let hub_id: ecert_core::HubId = page.location().trim_start_matches("/portal/documents/").split('?').next().unwrap().parse().unwrap();
+    let record = app.hub.document(hub_id).await.unwrap();
+    assert_eq!(record.trust_basis.as_str(), "issuer_signature");
+    assert_eq!(record.file_sha256.unwrap(), ecert_store::blob::sha256_hex(&pdf));
+    assert!(record.stamped_sha256.is_none(), "a signed document is not stamped");
+
+    // A JWS signed with an unregistered key is refused with the reason.
+    let form = browser.get("/portal/documents/new").await;
+    let credential = common::credential("CB-0042", "CC", "UZ.CB.2026.0778");
+    let forged = common::sign_jws(&common::signing_key(99), &w.cab.kid, credential.to_string().as_bytes());
+    let upload = reqwest::multipart::Form::new()
+        .text("csrf", form.csrf())
+        .part("jws_file", reqwest::multipart::Part::bytes(forged.into_bytes()).file_name("doc.jwt"));
+    let page = browser.post_multipart("/portal/documents", upload).await;
+    assert!(page.status.is_client_error(), "{}", page.status);
+    assert!(page.body.contains("error-summary"), "{}", page.body);
+    assert!(app.hub.store.find_documents_by_number(w.cab.org.id, "UZ.CB.2026.0778").await.unwrap().is_empty());
+}
