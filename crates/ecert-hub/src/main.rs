@@ -164,18 +164,41 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs to stderr; `RUST_LOG` sets the filter (default `info`), and
-/// `ECERT_LOG_FORMAT=json` switches to one JSON object per line.
+/// The log filter when `RUST_LOG` is unset or invalid.
+const DEFAULT_LOG_FILTER: &str = "info,sqlx=warn,lopdf=off";
+
+/// Logs to stderr. `RUST_LOG` sets the filter, and `ECERT_LOG_FORMAT=json`
+/// switches to one JSON object per line (`text`, the default, to plain
+/// lines). An invalid value of either falls back to the default and is
+/// reported in the log's first line.
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,lopdf=off"));
+    let mut problems = Vec::new();
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(value) => tracing_subscriber::EnvFilter::try_new(&value).unwrap_or_else(|error| {
+            problems.push(format!("RUST_LOG={value:?} is invalid ({error}); using {DEFAULT_LOG_FILTER:?}"));
+            tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER)
+        }),
+        Err(_) => tracing_subscriber::EnvFilter::new(DEFAULT_LOG_FILTER),
+    };
+    let json = match std::env::var("ECERT_LOG_FORMAT") {
+        Ok(value) if value.eq_ignore_ascii_case("json") => true,
+        Ok(value) if value.is_empty() || value.eq_ignore_ascii_case("text") => false,
+        Ok(value) => {
+            problems.push(format!("ECERT_LOG_FORMAT={value:?} is invalid; use json or text. Writing plain text"));
+            false
+        }
+        Err(_) => false,
+    };
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
-    if std::env::var("ECERT_LOG_FORMAT").is_ok_and(|f| f == "json") {
+    if json {
         builder.json().init();
     } else {
         builder.init();
+    }
+    for problem in problems {
+        tracing::warn!("{problem}");
     }
 }

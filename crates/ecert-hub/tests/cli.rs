@@ -331,3 +331,22 @@ fn admin_and_serve_share_postgres() {
     child.wait().ok();
     assert_eq!(health, 200);
 }
+
+#[test]
+fn log_settings_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let migrate = |name: &str, value: &str| {
+        let output = Command::new(BIN).args(["migrate", "--data-dir", data]).env_remove("RUST_LOG").env(name, value).output().unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+
+    let stderr = migrate("ECERT_LOG_FORMAT", "JSON");
+    assert!(stderr.lines().all(|line| line.starts_with('{')), "{stderr}");
+    let stderr = migrate("ECERT_LOG_FORMAT", "xml");
+    assert!(stderr.contains(r#"ECERT_LOG_FORMAT="xml" is invalid"#), "{stderr}");
+    assert!(stderr.contains("schema"), "the log goes on in plain text: {stderr}");
+    let stderr = migrate("RUST_LOG", "info,[bad");
+    assert!(stderr.contains(r#"RUST_LOG="info,[bad" is invalid"#), "{stderr}");
+}
