@@ -105,9 +105,17 @@ pub fn parse_hub_id(text: &str) -> Result<HubId, ApiError> {
     })
 }
 
-pub async fn method_not_allowed() -> ApiError {
-    ApiError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not accept this HTTP method")
-        .fix("see /api/v1/openapi.json for the methods of each endpoint")
+/// Answers a method a route does not take: a JSON error for the API, a
+/// short HTML page for the portal and the public pages.
+pub async fn method_not_allowed(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    if uri.path().starts_with("/api/") {
+        return ApiError::new(axum::http::StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not accept this HTTP method")
+            .fix("see /api/v1/openapi.json for the methods of each endpoint")
+            .into_response();
+    }
+    let page = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>405</title></head><body><p>This page does not accept this request method. / Эта страница не принимает такой метод запроса.</p></body></html>\n";
+    crate::portal::html_page(axum::http::StatusCode::METHOD_NOT_ALLOWED, ecert_web::Lang::En, page.to_owned())
 }
 
 pub async fn api_not_found() -> ApiError {
