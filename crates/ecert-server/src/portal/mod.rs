@@ -184,6 +184,12 @@ impl PortalUser {
 
     /// Renders a page that reports an error of a service call.
     pub fn error_page(&self, hub: &Hub, error: &ApiError, current: &str) -> Response {
+        let (code, user_id) = (error.detail.code.as_str(), self.user.id);
+        if error.status.is_server_error() {
+            tracing::error!(code, %user_id, page = current, message = %error.detail.message, "portal action failed");
+        } else {
+            tracing::info!(code, %user_id, page = current, status = error.status.as_u16(), "portal action rejected");
+        }
         let ctx = context! { message => error_text(hub, self.lang, error), fix => error.detail.fix.clone() };
         let status = if error.status.is_server_error() { StatusCode::INTERNAL_SERVER_ERROR } else { error.status };
         self.page(hub, status, "portal_message.html", current, ctx)
