@@ -63,7 +63,11 @@ test('wrong passwords slow the guesser but not the known browser', async () => {
     // browser, and the Russian page shows the wait in Russian.
     await russian.page.goto(`${hub.base}/portal/login?lang=ru`);
     await submitLogin(russian.page, user.username, user.password);
-    assert.match(await textOf(russian.page, '#login-notice'), /^Слишком много неверных паролей\. Подождите \d+ с и попробуйте снова\.$/);
+    const russianNotice = await textOf(russian.page, '#login-notice');
+    const russianWait = russianNotice.match(/^Слишком много неверных паролей\. Подождите (\d+)\s(секунду|секунды|секунд) и попробуйте снова\.$/);
+    assert.ok(russianWait, `the Russian page said: ${russianNotice}`);
+    const secondsWord = { one: 'секунду', few: 'секунды', many: 'секунд' };
+    assert.equal(russianWait[2], secondsWord[new Intl.PluralRules('ru').select(Number(russianWait[1]))], 'noun agrees with the number');
     assert.equal(russian.page.url(), `${hub.base}/portal/login`);
 
     // The owner's browser logs in at once.

@@ -84,7 +84,7 @@ fn every_message_formats_without_errors() {
 }
 
 /// The string arguments portal messages take.
-const PORTAL_ARGUMENTS: [&str; 8] = ["seconds", "name", "hub_id", "field", "user", "org", "country", "detail"];
+const PORTAL_ARGUMENTS: [&str; 9] = ["seconds", "name", "hub_id", "field", "user", "org", "country", "detail", "date"];
 
 #[test]
 fn output_has_no_bidi_isolation_marks() {
