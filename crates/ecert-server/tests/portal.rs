@@ -1076,3 +1076,29 @@ async fn cab_with_key_uploads_signed_credential() {
     assert!(page.body.contains("error-summary"), "{}", page.body);
     assert!(app.hub.store.find_documents_by_number(w.cab.org.id, "UZ.CB.2026.0778").await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn test_report_references_checked() {
+    let (app, _w) = setup().await;
+    let (coc, mut browser) = register_keyless_coc(&app, "KG.CB.2026.0015", &one_page_pdf("refs")).await;
+    let form = browser.get("/portal/documents/new").await;
+    let mut fields = coc_fields("KG.CB.2026.0016");
+    for (name, value) in fields.iter_mut() {
+        if *name == "test_reports" {
+            *value = coc.to_string();
+        }
+    }
+    let page = browser.post_multipart("/portal/documents", multipart(&fields, &form.csrf(), Some(one_page_pdf("refs 2")))).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let expected = format!(r#"id="f-test_reports-error">{coc} — не протокол испытаний"#);
+    assert!(page.body.contains(&expected), "{}", page.body);
+
+    for (name, value) in fields.iter_mut() {
+        if *name == "doc_type" {
+            *value = "TR".into();
+        }
+    }
+    let page = browser.post_multipart("/portal/documents", multipart(&fields, &form.csrf(), Some(one_page_pdf("refs 3")))).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.body.contains(r#"id="f-test_reports-error">На протоколы испытаний ссылается только сертификат"#), "{}", page.body);
+}

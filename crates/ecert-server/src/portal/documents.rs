@@ -286,10 +286,21 @@ async fn build_credential(hub: &Hub, lang: Lang, values: &FormValues, issuer: &e
     if !supersedes.is_empty() && supersedes.parse::<HubId>().is_err() {
         errors.insert("supersedes".into(), hub.pages.text(lang, "form-error-hub-id"));
     }
-    for report in lines(value(values, "test_reports")) {
-        if report.parse::<HubId>().is_err() {
-            errors.insert("test_reports".into(), hub.pages.text(lang, "form-error-hub-id"));
-        }
+    let reports = lines(value(values, "test_reports"));
+    if !reports.is_empty() && doc_type == Some(DocType::TestReport) {
+        errors.insert("test_reports".into(), hub.pages.text(lang, "form-error-tr-references"));
+    }
+    for report in reports {
+        let problem = match report.parse::<HubId>() {
+            Err(_) => hub.pages.text(lang, "form-error-hub-id"),
+            Ok(id) if id.doc_type() != DocType::TestReport => {
+                let mut args = ecert_web::FluentArgs::new();
+                args.set("hub_id", id.to_string());
+                hub.pages.text_with(lang, "form-error-not-tr", &args)
+            }
+            Ok(_) => continue,
+        };
+        errors.entry("test_reports".into()).or_insert(problem);
     }
     if !errors.is_empty() {
         return Err(errors);
