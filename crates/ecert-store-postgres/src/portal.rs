@@ -362,3 +362,13 @@ pub async fn find_login_device(pool: &PgPool, token_hash: &str) -> StoreResult<O
     })
     .transpose()
 }
+
+pub async fn delete_old_login_failures(store: &PgStore, before: OffsetDateTime) -> StoreResult<u64> {
+    let deleted = sqlx::query("DELETE FROM login_failures WHERE last_at < $1")
+        .bind(before)
+        .execute(&store.pool)
+        .await
+        .map_err(db_error)?
+        .rows_affected();
+    Ok(deleted)
+}

@@ -308,6 +308,10 @@ impl Store for SqliteStore {
         portal::clear_login_failures(self, key).await
     }
 
+    async fn delete_old_login_failures(&self, before: OffsetDateTime) -> StoreResult<u64> {
+        portal::delete_old_login_failures(self, before).await
+    }
+
     async fn record_failed_login(&self, user_id: Uuid) -> StoreResult<()> {
         portal::record_failed_login(self, user_id).await
     }

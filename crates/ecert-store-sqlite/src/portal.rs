@@ -337,3 +337,15 @@ pub async fn find_login_device(pool: &SqlitePool, token_hash: &str) -> StoreResu
     })
     .transpose()
 }
+
+pub async fn delete_old_login_failures(store: &SqliteStore, before: OffsetDateTime) -> StoreResult<u64> {
+    let mut tx = store.write().await?;
+    let deleted = sqlx::query("DELETE FROM login_failures WHERE last_at < $1")
+        .bind(ts(before))
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?
+        .rows_affected();
+    tx.commit().await.map_err(db_error)?;
+    Ok(deleted)
+}

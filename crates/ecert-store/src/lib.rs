@@ -144,8 +144,7 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes sessions whose `expires_at` is at or before `now` or whose
     /// `last_seen_at` is before `idle_before`, and login devices whose
     /// `expires_at` is at or before `now`. Returns how many sessions went.
-    /// No events. NOTE: login failure counters are not deleted here, so one
-    /// stays until `clear_login_failures` removes it.
+    /// No events. Failure counters go with `delete_old_login_failures`.
     async fn delete_stale_sessions(&self, now: time::OffsetDateTime, idle_before: time::OffsetDateTime) -> StoreResult<u64>;
     /// Counts one more failed login under `key`. A counter whose last
     /// failure is before `reset_before` starts again from one. Returns the
@@ -153,6 +152,9 @@ pub trait Store: Send + Sync + 'static {
     async fn add_login_failure(&self, key: &str, at: time::OffsetDateTime, reset_before: time::OffsetDateTime) -> StoreResult<LoginFailures>;
     async fn get_login_failures(&self, key: &str) -> StoreResult<Option<LoginFailures>>;
     async fn clear_login_failures(&self, key: &str) -> StoreResult<()>;
+    /// Deletes the failure counters whose last failure is before `before`,
+    /// which would start again from one anyway. Returns how many went.
+    async fn delete_old_login_failures(&self, before: time::OffsetDateTime) -> StoreResult<u64>;
     /// Appends `user.login_failed` for a wrong password given for an
     /// existing user (subject: the user id; no actor). `NotFound` for an
     /// unknown user.

@@ -482,6 +482,7 @@ async fn start_session(hub: &Hub, user: &User, known_device: bool, headers: &Hea
             hub.store.delete_session(&sha256_hex(old.as_bytes()), ecert_store::Actor::SYSTEM).await?;
         }
         hub.store.delete_stale_sessions(now, now - to_time(config.session_idle)).await?;
+        hub.store.delete_old_login_failures(now - to_time(config.failure_window)).await?;
         let org = hub.store.get_organisation(user.org_id).await?;
         let actor = org.map_or(ecert_store::Actor::SYSTEM, |o| ecert_store::Actor::org(o.id));
         hub.store.insert_session(&session, actor).await?;

@@ -234,6 +234,14 @@ pub async fn login_failures_count_and_reset(store: Arc<dyn Store>) {
     assert!(store.get_login_failures("account:a").await.unwrap().is_none());
     assert_eq!(store.get_login_failures("address:b").await.unwrap().map(|f| f.count), Some(1));
     store.clear_login_failures("account:unknown").await.unwrap();
+
+    // Old counters are deleted; a counter whose last failure is exactly at
+    // the limit stays.
+    add("account:c", third).await;
+    assert_eq!(store.delete_old_login_failures(second).await.unwrap(), 0);
+    assert_eq!(store.delete_old_login_failures(third).await.unwrap(), 1, "only address:b is older");
+    assert!(store.get_login_failures("address:b").await.unwrap().is_none());
+    assert_eq!(store.get_login_failures("account:c").await.unwrap().map(|f| f.count), Some(1));
 }
 
 /// Several tasks count failures under one key at once, as several hub
