@@ -75,6 +75,27 @@ fn require_admin(hub: &Hub, user: &PortalUser, path: &str) -> Result<(), Respons
     }
 }
 
+/// Reads a form posted for an organisation, checks its CSRF token, and
+/// loads the organisation if the user may administer it.
+async fn posted_for_org(
+    hub: &Hub,
+    user: &PortalUser,
+    id: &str,
+    form: Result<Form<Fields>, FormRejection>,
+) -> Result<(Fields, Organisation), Response> {
+    let fields = posted(hub, user, form)?;
+    let org = load_org(hub, user, id).await?;
+    Ok((fields, org))
+}
+
+/// Redirects to the organisation page with the `done` notice, or shows the error.
+fn finished(hub: &Hub, user: &PortalUser, result: Result<Uuid, ApiError>, done: &str) -> Response {
+    match result {
+        Ok(org_id) => Redirect::to(&format!("{ORGS_PATH}/{org_id}?done={done}")).into_response(),
+        Err(error) => user.error_page(hub, &error, ORGS_PATH),
+    }
+}
+
 /// Reads a posted form and checks its CSRF token.
 fn posted(hub: &Hub, user: &PortalUser, form: Result<Form<Fields>, FormRejection>) -> Result<Fields, Response> {
     let fields = form.map(|Form(f)| f).unwrap_or_default();
@@ -442,15 +463,11 @@ macro_rules! org_form_failure {
 }
 
 pub async fn add_accreditation(State(hub): State<Arc<Hub>>, user: PortalUser, Path(id): Path<String>, form: Result<Form<Fields>, FormRejection>) -> Response {
-    let fields = match posted(&hub, &user, form) {
-        Ok(fields) => fields,
+    let (fields, org) = match posted_for_org(&hub, &user, &id, form).await {
+        Ok(posted) => posted,
         Err(response) => return response,
     };
     let lang = user.lang;
-    let org = match load_org(&hub, &user, &id).await {
-        Ok(org) => org,
-        Err(response) => return response,
-    };
     let mut failure = Failure { section: "accreditation", values: fields.clone(), ..Failure::default() };
     let standard = field(&fields, "acc_standard").parse::<AccreditationStandard>().ok();
     if standard.is_none() {
@@ -500,29 +517,21 @@ pub async fn accreditation_status(State(hub): State<Arc<Hub>>, user: PortalUser,
         Ok(fields) => fields,
         Err(response) => return response,
     };
-    let path = ORGS_PATH;
     let result = async {
         let id = id.parse::<Uuid>().map_err(|_| ApiError::not_found(format!("accreditation {id}")))?;
         let (to, effective_at) = status_change::<AccreditationStatus>(&fields)?;
         hub.change_accreditation_status(user.principal(), id, to, effective_at, field(&fields, "reason").to_owned()).await
     }
     .await;
-    match result {
-        Ok(record) => Redirect::to(&format!("{ORGS_PATH}/{}?done=accreditation-status", record.org_id)).into_response(),
-        Err(error) => user.error_page(&hub, &error, path),
-    }
+    finished(&hub, &user, result.map(|record| record.org_id), "accreditation-status")
 }
 
 pub async fn add_key(State(hub): State<Arc<Hub>>, user: PortalUser, Path(id): Path<String>, form: Result<Form<Fields>, FormRejection>) -> Response {
-    let fields = match posted(&hub, &user, form) {
-        Ok(fields) => fields,
+    let (fields, org) = match posted_for_org(&hub, &user, &id, form).await {
+        Ok(posted) => posted,
         Err(response) => return response,
     };
     let lang = user.lang;
-    let org = match load_org(&hub, &user, &id).await {
-        Ok(org) => org,
-        Err(response) => return response,
-    };
     let mut failure = Failure { section: "key", values: fields.clone(), ..Failure::default() };
     let jwk = serde_json::from_str::<serde_json::Value>(field(&fields, "key_jwk"));
     if jwk.is_err() {
@@ -565,22 +574,15 @@ pub async fn key_status(State(hub): State<Arc<Hub>>, user: PortalUser, Path(kid)
         hub.change_key_status(user.principal(), &kid, to, effective_at, field(&fields, "reason").to_owned()).await
     }
     .await;
-    match result {
-        Ok(key) => Redirect::to(&format!("{ORGS_PATH}/{}?done=key-status", key.org_id)).into_response(),
-        Err(error) => user.error_page(&hub, &error, ORGS_PATH),
-    }
+    finished(&hub, &user, result.map(|key| key.org_id), "key-status")
 }
 
 pub async fn add_user(State(hub): State<Arc<Hub>>, user: PortalUser, Path(id): Path<String>, form: Result<Form<Fields>, FormRejection>) -> Response {
-    let fields = match posted(&hub, &user, form) {
-        Ok(fields) => fields,
+    let (fields, org) = match posted_for_org(&hub, &user, &id, form).await {
+        Ok(posted) => posted,
         Err(response) => return response,
     };
     let lang = user.lang;
-    let org = match load_org(&hub, &user, &id).await {
-        Ok(org) => org,
-        Err(response) => return response,
-    };
     let mut failure = Failure { section: "user", values: fields.clone(), ..Failure::default() };
     failure.values.remove("user_password");
     if field(&fields, "user_display_name").is_empty() {
@@ -627,10 +629,7 @@ pub async fn user_status(State(hub): State<Arc<Hub>>, user: PortalUser, Path(id)
         hub.set_user_disabled(user.principal(), id, disable).await
     }
     .await;
-    match result {
-        Ok(changed) => Redirect::to(&format!("{ORGS_PATH}/{}?done=user-status", changed.org_id)).into_response(),
-        Err(error) => user.error_page(&hub, &error, ORGS_PATH),
-    }
+    finished(&hub, &user, result.map(|changed| changed.org_id), "user-status")
 }
 
 /// Sets a new password for a user of an organisation the admin manages.
@@ -644,22 +643,15 @@ pub async fn user_password(State(hub): State<Arc<Hub>>, user: PortalUser, Path(i
         hub.reset_user_password(user.principal(), id, fields.get("password").cloned().unwrap_or_default()).await
     }
     .await;
-    match result {
-        Ok(changed) => Redirect::to(&format!("{ORGS_PATH}/{}?done=user-password", changed.org_id)).into_response(),
-        Err(error) => user.error_page(&hub, &error, ORGS_PATH),
-    }
+    finished(&hub, &user, result.map(|changed| changed.org_id), "user-password")
 }
 
 pub async fn add_token(State(hub): State<Arc<Hub>>, user: PortalUser, Path(id): Path<String>, form: Result<Form<Fields>, FormRejection>) -> Response {
-    let fields = match posted(&hub, &user, form) {
-        Ok(fields) => fields,
+    let (fields, org) = match posted_for_org(&hub, &user, &id, form).await {
+        Ok(posted) => posted,
         Err(response) => return response,
     };
     let lang = user.lang;
-    let org = match load_org(&hub, &user, &id).await {
-        Ok(org) => org,
-        Err(response) => return response,
-    };
     let created = hub.create_token(user.principal(), org.id, checked_roles(&fields), field(&fields, "token_label").to_owned()).await;
     match created {
         Ok((token, secret)) => {
@@ -689,10 +681,7 @@ pub async fn revoke_token(State(hub): State<Arc<Hub>>, user: PortalUser, Path(id
         hub.revoke_token(user.principal(), id).await
     }
     .await;
-    match result {
-        Ok(token) => Redirect::to(&format!("{ORGS_PATH}/{}?done=token-revoked", token.org_id)).into_response(),
-        Err(error) => user.error_page(&hub, &error, ORGS_PATH),
-    }
+    finished(&hub, &user, result.map(|token| token.org_id), "token-revoked")
 }
 
 #[derive(Debug, Deserialize, Default)]
