@@ -254,13 +254,9 @@ pub async fn create_organisation(State(hub): State<Arc<Hub>>, user: PortalUser, 
         Ok(org) => Redirect::to(&format!("{ORGS_PATH}/{}?created=1", org.id)).into_response(),
         Err(error) => {
             let failure = service_failure(&hub, lang, "org", "", &error, fields);
-            organisations_page(&hub, &user, &OrgQuery::default(), error_status(&error), failure).await
+            organisations_page(&hub, &user, &OrgQuery::default(), super::page_status(&error), failure).await
         }
     }
-}
-
-fn error_status(error: &ApiError) -> StatusCode {
-    if error.status.is_server_error() { StatusCode::INTERNAL_SERVER_ERROR } else { error.status }
 }
 
 /// Reports whether the user may administer `org`: the operator any, a
@@ -507,7 +503,7 @@ pub async fn add_accreditation(State(hub): State<Arc<Hub>>, user: PortalUser, Pa
         Ok(_) => Redirect::to(&format!("{ORGS_PATH}/{}?done=accreditation", org.id)).into_response(),
         Err(error) => {
             let failure = service_failure(&hub, lang, "accreditation", "acc_", &error, fields);
-            org_form_failure!(hub, user, id, failure, error_status(&error));
+            org_form_failure!(hub, user, id, failure, super::page_status(&error));
         }
     }
 }
@@ -559,7 +555,7 @@ pub async fn add_key(State(hub): State<Arc<Hub>>, user: PortalUser, Path(id): Pa
             if failure.errors.is_empty() && failure.general.is_some() && error.detail.field.as_deref().is_some_and(|f| f.starts_with("jwk")) {
                 failure.errors.insert("key_jwk".into(), failure.general.take().unwrap_or_default());
             }
-            org_form_failure!(hub, user, id, failure, error_status(&error));
+            org_form_failure!(hub, user, id, failure, super::page_status(&error));
         }
     }
 }
@@ -609,7 +605,7 @@ pub async fn add_user(State(hub): State<Arc<Hub>>, user: PortalUser, Path(id): P
             values.insert("user_password".into(), String::new());
             values.insert("user_roles".into(), String::new());
             let failure = service_failure(&hub, lang, "user", "user_", &error, values);
-            org_form_failure!(hub, user, id, failure, error_status(&error));
+            org_form_failure!(hub, user, id, failure, super::page_status(&error));
         }
     }
 }
@@ -667,7 +663,7 @@ pub async fn add_token(State(hub): State<Arc<Hub>>, user: PortalUser, Path(id): 
             let mut values = fields;
             values.insert("token_roles".into(), String::new());
             let failure = service_failure(&hub, lang, "token", "token_", &error, values);
-            org_form_failure!(hub, user, id, failure, error_status(&error));
+            org_form_failure!(hub, user, id, failure, super::page_status(&error));
         }
     }
 }
@@ -809,7 +805,7 @@ pub async fn save_country(State(hub): State<Arc<Hub>>, user: PortalUser, form: R
         Ok(_) => countries_page(&hub, &user, StatusCode::OK, Failure::default(), true).await,
         Err(error) => {
             let failure = service_failure(&hub, lang, "country", "", &error, fields);
-            countries_page(&hub, &user, error_status(&error), failure, false).await
+            countries_page(&hub, &user, super::page_status(&error), failure, false).await
         }
     }
 }

@@ -27,6 +27,7 @@ use time::{Date, OffsetDateTime, Time};
 use super::{PortalUser, error_text};
 use crate::Hub;
 use crate::error::ApiError;
+use crate::api::extract::parse_hub_id;
 use crate::service::documents::FileInput;
 
 const NEW_PATH: &str = "/portal/documents/new";
@@ -476,7 +477,7 @@ pub async fn create(State(hub): State<Arc<Hub>>, user: PortalUser, multipart: Re
         Ok(registered) => registered,
         Err(error) => {
             let (messages, general) = field_messages(&hub, lang, &error);
-            let status = if error.status.is_server_error() { StatusCode::INTERNAL_SERVER_ERROR } else { error.status };
+            let status = super::page_status(&error);
             return fail(messages, general, status);
         }
     };
@@ -599,10 +600,6 @@ fn document_row(hub: &Hub, lang: Lang, d: &DocumentRecord) -> Value {
         status_code => status,
         status => hub.pages.text(lang, &format!("status-{status}")),
     }
-}
-
-fn parse_hub_id(text: &str) -> Result<HubId, ApiError> {
-    text.parse::<HubId>().map_err(|e| ApiError::bad_request("invalid_hub_id", e.to_string()))
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -809,7 +806,7 @@ pub async fn change_status(
                 messages.entry(field.to_owned()).or_insert_with(|| hub.pages.text_with(lang, "form-error-field", &args));
             }
             let general = messages.is_empty().then(|| error_text(&hub, lang, &error));
-            let status = if error.status.is_server_error() { StatusCode::INTERNAL_SERVER_ERROR } else { error.status };
+            let status = super::page_status(&error);
             detail_page(&hub, &user, &document, &query, status, &messages, general).await
         }
     }

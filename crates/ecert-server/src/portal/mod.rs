@@ -191,8 +191,7 @@ impl PortalUser {
             tracing::info!(code, %user_id, page = current, status = error.status.as_u16(), "portal action rejected");
         }
         let ctx = context! { message => error_text(hub, self.lang, error), fix => error.detail.fix.clone() };
-        let status = if error.status.is_server_error() { StatusCode::INTERNAL_SERVER_ERROR } else { error.status };
-        self.page(hub, status, "portal_message.html", current, ctx)
+        self.page(hub, page_status(error), "portal_message.html", current, ctx)
     }
 }
 
@@ -214,6 +213,12 @@ fn navigation(caller: &Caller) -> Vec<(&'static str, &'static str)> {
     }
     items.push(("/portal/account", "nav-account"));
     items
+}
+
+/// Returns the status of a page that reports `error`: its own status, with
+/// every server error shown as 500.
+pub fn page_status(error: &ApiError) -> StatusCode {
+    if error.status.is_server_error() { StatusCode::INTERNAL_SERVER_ERROR } else { error.status }
 }
 
 /// Translates a service error with the message `error-{code}` when the

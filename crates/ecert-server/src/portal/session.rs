@@ -652,9 +652,9 @@ pub async fn change_password(State(hub): State<Arc<Hub>>, user: PortalUser, form
         return account_page(&hub, &user, StatusCode::UNPROCESSABLE_ENTITY, Some(Value::from(errors)));
     }
     let new_password = form.new_password;
-    let hashed = tokio::task::spawn_blocking(move || hash_password(&new_password)).await;
-    let Ok(Ok(hashed)) = hashed else {
-        return user.error_page(&hub, &crate::error::ApiError::internal(), "/portal/account");
+    let hashed = match crate::service::parties::hash_password_blocking(new_password).await {
+        Ok(hashed) => hashed,
+        Err(error) => return user.error_page(&hub, &error, "/portal/account"),
     };
     let actor = ecert_store::Actor::org(user.caller.org.id);
     if let Err(error) = hub.store.set_user_password(user.user.id, &hashed, actor).await {

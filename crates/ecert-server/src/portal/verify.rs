@@ -135,7 +135,7 @@ async fn verify_subject(hub: &Hub, user: &PortalUser, subject: Subject, asked: A
         }
         Err(error) => {
             let message = super::error_text(hub, lang, &error);
-            let status = if error.status.is_server_error() { StatusCode::INTERNAL_SERVER_ERROR } else { error.status };
+            let status = super::page_status(&error);
             page(hub, user, status, asked, None, Some(message))
         }
     }

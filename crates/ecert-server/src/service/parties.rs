@@ -209,10 +209,7 @@ impl Hub {
             }
         }
         let roles = unique;
-        match org.country {
-            Some(country) if !who.is_operator() => who.require_country_admin(country)?,
-            _ => who.require_operator()?,
-        }
+        require_credential_admin(who, &org)?;
         if let Err(problem) = ecert_core::document::check_text(&label, 200) {
             return Err(ApiError::validation(vec![FieldError::new("label", problem)]));
         }
@@ -261,29 +258,18 @@ impl Hub {
     ) -> ApiResult<User> {
         let org = self.organisation(org_id).await?;
         check_roles_fit(&org, &roles)?;
-        match org.country {
-            Some(country) if !who.is_operator() => who.require_country_admin(country)?,
-            _ => who.require_operator()?,
-        }
+        require_credential_admin(who, &org)?;
         let mut errors = Vec::new();
         if !(3..=64).contains(&username.len())
             || !username.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_' | b'@'))
         {
             errors.push(FieldError::new("username", "must be 3-64 letters, digits, '.', '-', '_' or '@'"));
         }
-        if password.chars().count() < MIN_PASSWORD_CHARS {
-            errors.push(FieldError::new("password", format!("must have at least {MIN_PASSWORD_CHARS} characters")));
-        }
+        errors.extend(password_too_short(&password));
         if !errors.is_empty() {
             return Err(ApiError::validation(errors));
         }
-        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|_| ApiError::internal())?
-            .map_err(|e| {
-                tracing::error!(error = %e, "password hashing failed");
-                ApiError::internal()
-            })?;
+        let hash = hash_password_blocking(password).await?;
         let user = User {
             id: Uuid::now_v7(),
             org_id,
@@ -312,10 +298,7 @@ impl Hub {
     pub async fn set_user_disabled(&self, who: Principal<'_>, id: Uuid, disable: bool) -> ApiResult<User> {
         let user = self.store.get_user(id).await?.ok_or_else(|| ApiError::not_found(format!("user {id}")))?;
         let org = self.organisation(user.org_id).await?;
-        match org.country {
-            Some(country) if !who.is_operator() => who.require_country_admin(country)?,
-            _ => who.require_operator()?,
-        }
+        require_credential_admin(who, &org)?;
         if disable && who.caller().is_some_and(|c| c.via == crate::auth::Via::Portal { user_id: id }) {
             return Err(ApiError::conflict("own_account", "you cannot disable your own account").fix("ask another admin of your country"));
         }
@@ -332,23 +315,11 @@ impl Hub {
     pub async fn reset_user_password(&self, who: Principal<'_>, id: Uuid, password: String) -> ApiResult<User> {
         let user = self.store.get_user(id).await?.ok_or_else(|| ApiError::not_found(format!("user {id}")))?;
         let org = self.organisation(user.org_id).await?;
-        match org.country {
-            Some(country) if !who.is_operator() => who.require_country_admin(country)?,
-            _ => who.require_operator()?,
+        require_credential_admin(who, &org)?;
+        if let Some(problem) = password_too_short(&password) {
+            return Err(ApiError::validation(vec![problem]));
         }
-        if password.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(ApiError::validation(vec![FieldError::new(
-                "password",
-                format!("must have at least {MIN_PASSWORD_CHARS} characters"),
-            )]));
-        }
-        let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-            .await
-            .map_err(|_| ApiError::internal())?
-            .map_err(|e| {
-                tracing::error!(error = %e, "password hashing failed");
-                ApiError::internal()
-            })?;
+        let hash = hash_password_blocking(password).await?;
         self.store.set_user_password(id, &hash, who.actor()).await?;
         Ok(User { password_hash: hash, ..user })
     }
@@ -356,6 +327,34 @@ impl Hub {
 
 /// The shortest password a portal user may have.
 pub const MIN_PASSWORD_CHARS: usize = 12;
+
+/// Checks that `who` may manage the credentials (tokens, users) of `org`:
+/// a national admin of its country, or the hub operator for any
+/// organisation and for those of no country.
+fn require_credential_admin(who: Principal<'_>, org: &Organisation) -> ApiResult<()> {
+    match org.country {
+        Some(country) if !who.is_operator() => who.require_country_admin(country),
+        _ => who.require_operator(),
+    }
+}
+
+/// Returns the field error of a password shorter than [`MIN_PASSWORD_CHARS`].
+fn password_too_short(password: &str) -> Option<FieldError> {
+    (password.chars().count() < MIN_PASSWORD_CHARS)
+        .then(|| FieldError::new("password", format!("must have at least {MIN_PASSWORD_CHARS} characters")))
+}
+
+/// Hashes a password with Argon2id on a blocking thread, because a hash
+/// takes tens of milliseconds of CPU.
+pub async fn hash_password_blocking(password: String) -> ApiResult<String> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|_| ApiError::internal())?
+        .map_err(|e| {
+            tracing::error!(error = %e, "password hashing failed");
+            ApiError::internal()
+        })
+}
 
 /// Rejects roles that do not suit the organisation's kind.
 fn check_roles_fit(org: &Organisation, roles: &[Role]) -> ApiResult<()> {
