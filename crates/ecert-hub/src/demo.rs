@@ -300,7 +300,7 @@ fn clear(dir: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A random password of 20 characters for a demo portal user.
+/// Generates a random password of 20 characters for a demo portal user.
 fn demo_password() -> String {
     let mut bytes = [0u8; 15];
     rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);

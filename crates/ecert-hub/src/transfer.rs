@@ -383,7 +383,7 @@ async fn import_into(
     let digest = store.export_snapshot().await.context("cannot read the target database back after the import")?.digest();
     if digest != archive.header.snapshot_digest {
         bail!(
-            "the target database holds content with digest {digest} after the import, but the archive's digest is {}; \
+            "the target database contains content with digest {digest} after the import, but the archive's digest is {}; \
              do not start nodes on this target",
             archive.header.snapshot_digest
         );

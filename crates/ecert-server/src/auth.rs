@@ -28,7 +28,7 @@ pub struct Caller {
     pub via: Via,
 }
 
-/// How a caller authenticated.
+/// The credential a caller authenticated with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {
     /// An API bearer token, by its id.

@@ -182,7 +182,7 @@ fn log_loaded(dir: &Path, keys: &[HubKey]) {
     tracing::info!(dir = %dir.display(), count = kids.len(), kids = ?kids, "loaded hub keys");
 }
 
-/// Creates `dir` with mode 0700 on Unix, because it holds private keys. An
+/// Creates `dir` with mode 0700 on Unix, because it contains private keys. An
 /// existing directory keeps its mode.
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     #[cfg(unix)]

@@ -105,7 +105,7 @@ async fn verification_response(hub: &Hub, lang: Lang, hub_id: String) -> Respons
     page(status, lang, hub.pages.verification(lang, &outcome.result, view.as_ref(), &path))
 }
 
-/// The public part of a verified document, with the issuer's registered
+/// Builds the public part of a verified document, with the issuer's registered
 /// name and `expired` for a valid document past its end date.
 pub(crate) fn public_view(outcome: &crate::service::verification::Outcome) -> Option<PublicDocumentView> {
     outcome.document.as_ref().map(|d| {

@@ -982,7 +982,7 @@ async fn unknown_portal_path_is_html() {
     assert!(page.body.starts_with("<!DOCTYPE html>"), "{}", page.body);
     assert!(page.body.contains("Не найдено"), "{}", page.body);
 
-    // A method the page does not take is answered in HTML too.
+    // The response to a method the page does not take is HTML too.
     let request = browser.client.put(format!("{}/portal", app.base));
     let page = browser.send(request).await;
     assert_eq!(page.status, StatusCode::METHOD_NOT_ALLOWED);

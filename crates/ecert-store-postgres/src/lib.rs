@@ -157,8 +157,8 @@ async fn probe(connect: &PgConnectOptions, timeout: Duration) -> Result<(), Stor
 impl Store for PgStore {
     /// Runs `SELECT 1` on a pooled connection. When every pooled connection
     /// is in use, or the query fails or takes longer than [`PING_TIMEOUT`],
-    /// a separate connection tells a busy pool ([`PoolBusy`]) from an
-    /// unreachable server, whose error names the cause.
+    /// a separate connection distinguishes a busy pool ([`PoolBusy`]) from
+    /// an unreachable server, whose error names the cause.
     async fn ping(&self) -> StoreResult<()> {
         if self.pool.size() >= self.max_connections && self.pool.num_idle() == 0 {
             self.probe().await?;

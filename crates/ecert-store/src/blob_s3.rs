@@ -225,10 +225,10 @@ impl S3Credentials {
     }
 }
 
-/// Time limits of the requests to the object store. Without them the
-/// client retries a server that accepts connections but never answers for
-/// 3 minutes (the `object_store` 0.14 default), long after the HTTP client
-/// or load balancer in front of the hub has given up.
+/// Time limits of the requests to the object store. Without them a request
+/// to a server that accepts connections but never responds failed only
+/// after about 3 minutes of retries (measured with `object_store` 0.14),
+/// long after the client or load balancer in front of the hub gave up.
 #[derive(Debug, Clone)]
 pub struct S3Timeouts {
     /// Time to open a TCP connection. Default 5 s.
@@ -258,7 +258,7 @@ pub struct S3BlobStore {
     secrets: Vec<String>,
     /// Set once a listing of the bucket has succeeded. Until then a missing
     /// object makes the store check that the bucket exists, because S3
-    /// answers 404 for a missing bucket as for a missing object.
+    /// returns 404 for a missing bucket as for a missing object.
     bucket_found: AtomicBool,
 }
 
@@ -323,10 +323,10 @@ impl S3BlobStore {
         Ok(S3BlobStore { client, bucket: location.bucket, endpoint, prefix, secrets, bucket_found: AtomicBool::new(false) })
     }
 
-    /// Called when an object is missing: checks once per process, by
-    /// listing the key prefix, that the bucket exists and can be read, so
-    /// that a wrong bucket name fails as an error that names the bucket and
-    /// endpoint instead of looking like missing files.
+    /// Checks, when an object is missing, that the bucket exists and can be
+    /// read, by listing the key prefix once per process. A wrong bucket name
+    /// then fails with an error naming the bucket and endpoint instead of
+    /// looking like missing files.
     async fn check_bucket(&self, operation: &'static str, key: &Path) -> Result<(), BlobError> {
         if self.bucket_found.load(Ordering::Relaxed) {
             return Ok(());

@@ -248,12 +248,12 @@ async fn check_missing_bucket(server: &MotoServer) {
     }
 }
 
-/// A server that accepts TCP connections but never answers makes requests
+/// A server that accepts TCP connections but never responds makes requests
 /// fail after the configured time limits, not after minutes of retries.
 #[tokio::test]
 async fn s3_unresponsive_server_times_out() {
     // The kernel completes connections into the backlog of a listener that
-    // never calls accept, so requests are sent and never answered.
+    // never calls accept, so requests are sent and get no response.
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
     let url = format!("s3://{BUCKET}/{PREFIX}?endpoint=http://{}&allow_http=true", listener.local_addr().unwrap());
     let timeouts =

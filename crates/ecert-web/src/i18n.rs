@@ -19,7 +19,7 @@ pub const EN_PORTAL_FTL: &str = include_str!("../locales/en/portal.ftl");
 /// Russian messages of the portal, `locales/ru/portal.ftl`.
 pub const RU_PORTAL_FTL: &str = include_str!("../locales/ru/portal.ftl");
 
-/// Every FTL file of a language, by file name, in the order they load.
+/// Lists the FTL files of a language, by file name, in the order they load.
 pub fn ftl_files(lang: Lang) -> [(&'static str, &'static str); 2] {
     match lang {
         Lang::En => [("main.ftl", EN_FTL), ("portal.ftl", EN_PORTAL_FTL)],

@@ -124,9 +124,9 @@ impl Pages {
         Ok(Pages { env, catalog })
     }
 
-    /// Renders a portal page. `ctx` holds the page's own values and the
+    /// Renders a portal page. `ctx` contains the page's own values and the
     /// layout the server adds (user, navigation, CSRF token, language
-    /// forms); the stylesheet and lookup paths are added here.
+    /// forms). The stylesheet and lookup paths are added here.
     pub fn portal(&self, lang: Lang, template: &str, ctx: Value) -> String {
         let ctx = context! {
             ..ctx,
@@ -153,8 +153,8 @@ impl Pages {
         self.render(lang, "verification.html", ctx)
     }
 
-    /// The values `verification_body.html` shows: verdict, trust basis,
-    /// document summary and checks. The portal's verification page
+    /// Builds the values `verification_body.html` shows: verdict, trust
+    /// basis, document summary and checks. The portal's verification page
     /// includes the same template.
     pub fn verification_context(
         &self,

@@ -105,8 +105,8 @@ pub fn parse_hub_id(text: &str) -> Result<HubId, ApiError> {
     })
 }
 
-/// Answers a method a route does not take: a JSON error for the API, a
-/// short HTML page for the portal and the public pages.
+/// Responds to a method a route does not take: with a JSON error for the
+/// API, with a short HTML page for the portal and the public pages.
 pub async fn method_not_allowed(uri: axum::http::Uri) -> axum::response::Response {
     use axum::response::IntoResponse as _;
     if uri.path().starts_with("/api/") {

@@ -124,7 +124,7 @@ pub fn router() -> Router<Arc<Hub>> {
         .route("/portal/{*rest}", get(not_found))
 }
 
-/// Answers an unknown portal path with an HTML page, not the API's JSON.
+/// Responds to an unknown portal path with an HTML page, not the API's JSON.
 async fn not_found(axum::extract::State(hub): axum::extract::State<Arc<Hub>>, user: PortalUser) -> Response {
     user.error_page(&hub, &ApiError::not_found("this portal page"), PORTAL_PATH)
 }

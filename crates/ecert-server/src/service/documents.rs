@@ -33,9 +33,9 @@ pub struct Registered {
     pub created: bool,
 }
 
-/// Answers a resubmission of content that is already registered: the
-/// registered entry, unless the submission brings a different file, which
-/// would otherwise be dropped without a word.
+/// Returns the registered entry for a resubmission of the same content.
+/// A resubmission with a different file is rejected, because the new file
+/// would otherwise be dropped silently.
 fn resubmission(existing: DocumentRecord, file: Option<&FileInput>) -> ApiResult<Registered> {
     let given = match file {
         Some(FileInput::Bytes(bytes)) => Some(sha256_hex(bytes)),

@@ -292,9 +292,9 @@ impl Hub {
 }
 
 impl Hub {
-    /// Disables a portal user (ending their sessions) or enables them
-    /// again; the same people who may create the user may. Nobody disables
-    /// their own account, so an admin cannot lock the country out by mistake.
+    /// Disables a portal user (ending their sessions) or enables them again.
+    /// The same people who may create the user may do this. An admin cannot
+    /// disable their own account, so the country is never locked out by mistake.
     pub async fn set_user_disabled(&self, who: Principal<'_>, id: Uuid, disable: bool) -> ApiResult<User> {
         let user = self.store.get_user(id).await?.ok_or_else(|| ApiError::not_found(format!("user {id}")))?;
         let org = self.organisation(user.org_id).await?;
